@@ -1,0 +1,185 @@
+import { realpathSync, statSync } from 'node:fs';
+import { relative, resolve, sep, isAbsolute } from 'node:path';
+import type { Db } from '../db/database.js';
+import { UserError } from '../util/errors.js';
+import type { TrackInfo } from './probe.js';
+
+/** A library folder as shown to people. */
+export interface LibraryFolder {
+  id: number;
+  path: string;
+  addedAt: string;
+  trackCount: number;
+}
+
+/** Status of an indexed file: readable audio, a file we could not use (with a reason), or gone. */
+export type TrackStatus = 'ok' | 'failed' | 'missing';
+
+/** What the scanner remembers about a file to decide whether to read it again. */
+export interface KnownTrack {
+  id: number;
+  folderId: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  fingerprint: string | null;
+  status: TrackStatus;
+}
+
+/** A file's stat facts and what probing it found, ready to be written. */
+export interface TrackWrite {
+  folderId: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  fingerprint: string | null;
+  status: Exclude<TrackStatus, 'missing'>;
+  error: string | null;
+  info: TrackInfo | null;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/** Lists library folders with how many indexed files each holds. */
+export function listFolders(db: Db): LibraryFolder[] {
+  return db
+    .prepare(
+      `SELECT f.id, f.path, f.added_at AS addedAt,
+        (SELECT COUNT(*) FROM tracks t WHERE t.folder_id = f.id AND t.status != 'missing') AS trackCount
+       FROM library_folders f ORDER BY f.path`,
+    )
+    .all() as LibraryFolder[];
+}
+
+/**
+ * Adds a folder to the library. The path is resolved to its real location so the same folder reached
+ * through a link is not added twice; a folder inside (or around) an existing one is refused, since its
+ * files would belong to two folders.
+ */
+export function addFolder(db: Db, input: string): LibraryFolder {
+  const abs = resolve(input);
+  let real: string;
+  try {
+    if (!statSync(abs).isDirectory()) throw new UserError(`Cannot add ${abs}: it is not a folder`, 'E_NOT_DIR');
+    real = realpathSync(abs);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`Cannot add ${abs}: the folder does not exist or cannot be read`, 'E_NO_DIR');
+  }
+  for (const f of listFolders(db)) {
+    if (f.path === real) throw new UserError(`${real} is already in the library`, 'E_EXISTS');
+    if (isInside(real, f.path)) throw new UserError(`${real} is already covered by the library folder ${f.path}`, 'E_NESTED');
+    if (isInside(f.path, real)) {
+      throw new UserError(`${real} contains the library folder ${f.path}; remove that one first, then add this`, 'E_NESTED');
+    }
+  }
+  db.prepare('INSERT INTO library_folders (path) VALUES (?)').run(real);
+  const folder = listFolders(db).find((f) => f.path === real);
+  if (!folder) throw new Error(`folder ${real} vanished after insert`);
+  return folder;
+}
+
+/** Finds a library folder by the path a person typed (as given, resolved, or its real path). */
+export function findFolder(db: Db, input: string): LibraryFolder | undefined {
+  const abs = resolve(input);
+  const candidates = new Set([input, abs]);
+  try {
+    candidates.add(realpathSync(abs));
+  } catch {
+    // The folder may be gone from disk; matching on the stored path still works.
+  }
+  return listFolders(db).find((f) => candidates.has(f.path));
+}
+
+/** Removes a library folder and its tracks from the index (files on disk are never touched). */
+export function removeFolder(db: Db, input: string): { folder: LibraryFolder; tracksRemoved: number } {
+  const folder = findFolder(db, input);
+  if (!folder) throw new UserError(`${resolve(input)} is not a library folder`, 'E_NOT_FOUND');
+  const tracksRemoved = db.transaction(() => {
+    const n = db.prepare('DELETE FROM tracks WHERE folder_id = ?').run(folder.id).changes;
+    db.prepare('DELETE FROM library_folders WHERE id = ?').run(folder.id);
+    return n;
+  })();
+  return { folder, tracksRemoved };
+}
+
+/** Everything the scanner needs to know about the files already indexed under one folder. */
+export function knownTracks(db: Db, folderId: number): KnownTrack[] {
+  return db
+    .prepare(
+      `SELECT id, folder_id AS folderId, path, size, mtime_ms AS mtimeMs, fingerprint, status
+       FROM tracks WHERE folder_id = ?`,
+    )
+    .all(folderId) as KnownTrack[];
+}
+
+/** Prepared writes for the scanner, so a batch runs without re-preparing statements. */
+export interface TrackWriter {
+  insert(w: TrackWrite): number;
+  update(id: number, w: TrackWrite): void;
+  markMissing(id: number): void;
+}
+
+const INFO_COLUMNS = `duration = @duration, sample_rate = @sampleRate, channels = @channels,
+  bits_per_sample = @bitsPerSample, bitrate = @bitrate, container = @container, codec = @codec,
+  lossless = @lossless, title = @title, artist = @artist, album = @album, album_artist = @albumArtist,
+  track_no = @trackNo, disc_no = @discNo, year = @year, genre = @genre`;
+
+function params(w: TrackWrite): Record<string, unknown> {
+  const i = w.info;
+  return {
+    folderId: w.folderId,
+    path: w.path,
+    size: w.size,
+    mtimeMs: w.mtimeMs,
+    fingerprint: w.fingerprint,
+    status: w.status,
+    error: w.error,
+    duration: i?.duration ?? null,
+    sampleRate: i?.sampleRate ?? null,
+    channels: i?.channels ?? null,
+    bitsPerSample: i?.bitsPerSample ?? null,
+    bitrate: i?.bitrate ?? null,
+    container: i?.container ?? null,
+    codec: i?.codec ?? null,
+    lossless: i?.lossless === null || i?.lossless === undefined ? null : Number(i.lossless),
+    title: i?.title ?? null,
+    artist: i?.artist ?? null,
+    album: i?.album ?? null,
+    albumArtist: i?.albumArtist ?? null,
+    trackNo: i?.trackNo ?? null,
+    discNo: i?.discNo ?? null,
+    year: i?.year ?? null,
+    genre: i?.genre ?? null,
+  };
+}
+
+/** Creates the scanner's prepared statements. A failed probe clears stale stream facts and tags. */
+export function createTrackWriter(db: Db): TrackWriter {
+  const insert = db.prepare(
+    `INSERT INTO tracks (folder_id, path, size, mtime_ms, fingerprint, status, error, duration, sample_rate,
+      channels, bits_per_sample, bitrate, container, codec, lossless, title, artist, album, album_artist,
+      track_no, disc_no, year, genre)
+     VALUES (@folderId, @path, @size, @mtimeMs, @fingerprint, @status, @error, @duration, @sampleRate,
+      @channels, @bitsPerSample, @bitrate, @container, @codec, @lossless, @title, @artist, @album,
+      @albumArtist, @trackNo, @discNo, @year, @genre)`,
+  );
+  const update = db.prepare(
+    `UPDATE tracks SET folder_id = @folderId, path = @path, size = @size, mtime_ms = @mtimeMs,
+      fingerprint = @fingerprint, status = @status, error = @error, ${INFO_COLUMNS},
+      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+     WHERE id = @id`,
+  );
+  const missing = db.prepare(
+    `UPDATE tracks SET status = 'missing', error = 'The file is no longer on disk',
+      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
+  );
+  return {
+    insert: (w) => Number(insert.run(params(w)).lastInsertRowid),
+    update: (id, w) => void update.run({ ...params(w), id }),
+    markMissing: (id) => void missing.run(id),
+  };
+}
