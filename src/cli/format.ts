@@ -30,7 +30,9 @@ export function formatTracks(tracks: Track[], total: number): string {
   const lines = tracks.map((t) => {
     const name = t.title ? `${t.artist ?? 'Unknown artist'} – ${t.title}` : t.path;
     const base = `${String(t.id).padStart(6)}  ${t.status.padEnd(7)}  ${formatDuration(t.duration).padStart(7)}  ${name}`;
-    return t.status === 'ok' ? base : `${base}\n${' '.repeat(18)}${t.path}\n${' '.repeat(18)}${t.error ?? ''}`;
+    if (t.status === 'ok') return base;
+    const pad = ' '.repeat(18);
+    return `${base}${t.title ? `\n${pad}${t.path}` : ''}\n${pad}${t.error ?? ''}`;
   });
   lines.push(`${tracks.length} of ${total} tracks`);
   return lines.join('\n');

@@ -67,7 +67,7 @@ export async function* walkAudioFiles(root: string, onProblem: (p: WalkProblem) 
         const path = join(dir, dirent.name);
         if (dirent.isDirectory()) {
           subdirs.push(path);
-        } else if (dirent.isSymbolicLink() || dirent.isFile()) {
+        } else if (dirent.isSymbolicLink() || isAudioPath(dirent.name)) {
           const entry = await examine(path, dirent.isSymbolicLink());
           if (entry === 'dir') subdirs.push(path);
           else if (entry) yield entry;

@@ -59,16 +59,16 @@ const SELECT = `SELECT t.id, t.folder_id AS folderId, t.path, t.size, t.mtime_ms
   t.track_no AS trackNo, t.disc_no AS discNo, t.year, t.genre, t.status, t.error,
   t.added_at AS addedAt, t.updated_at AS updatedAt FROM tracks t`;
 
-const SORT_SQL: Record<TrackSortKey, string> = {
-  title: 'COALESCE(t.title, t.path) COLLATE NOCASE',
-  artist: 't.artist COLLATE NOCASE',
-  album: 't.album COLLATE NOCASE, t.disc_no, t.track_no',
-  year: 't.year',
-  duration: 't.duration',
-  genre: 't.genre COLLATE NOCASE',
-  path: 't.path',
-  addedAt: 't.added_at',
-  status: 't.status',
+const SORT_SQL: Record<TrackSortKey, string[]> = {
+  title: ['COALESCE(t.title, t.path) COLLATE NOCASE'],
+  artist: ['t.artist COLLATE NOCASE'],
+  album: ['t.album COLLATE NOCASE', 't.disc_no', 't.track_no'],
+  year: ['t.year'],
+  duration: ['t.duration'],
+  genre: ['t.genre COLLATE NOCASE'],
+  path: ['t.path'],
+  addedAt: ['t.added_at'],
+  status: ['t.status'],
 };
 
 /**
@@ -109,10 +109,7 @@ export function listTracks(db: Db, q: TrackQuery = {}): TrackPage {
   const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM tracks t${clause}`).get(...args) as { n: number }).n;
   const dir = q.descending ? 'DESC' : 'ASC';
-  const order = ` ORDER BY ${SORT_SQL[q.sort ?? 'path']
-    .split(', ')
-    .map((c) => `${c} ${dir}`)
-    .join(', ')}, t.id`;
+  const order = ` ORDER BY ${SORT_SQL[q.sort ?? 'path'].map((c) => `${c} ${dir}`).join(', ')}, t.id`;
   const limit = q.limit === undefined ? -1 : Math.max(0, Math.trunc(q.limit));
   const offset = Math.max(0, Math.trunc(q.offset ?? 0));
   const rows = db.prepare(`${SELECT}${clause}${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as Row[];

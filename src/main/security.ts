@@ -1,0 +1,40 @@
+import { app, session, type BrowserWindow, type WebFrameMain } from 'electron';
+
+/**
+ * True when `url` is the app's own renderer page: same origin as the dev server URL, or (built app)
+ * the exact file:// path of the renderer's index.html. Query strings and fragments are ignored.
+ */
+export function isAppUrl(url: string, appUrl: string): boolean {
+  let actual: URL;
+  let expected: URL;
+  try {
+    actual = new URL(url);
+    expected = new URL(appUrl);
+  } catch {
+    return false;
+  }
+  if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.pathname === expected.pathname;
+  return actual.origin === expected.origin;
+}
+
+/** True when an IPC message came from the top frame of our window showing our page. */
+export function isTrustedSender(frame: WebFrameMain | null, win: BrowserWindow | null, appUrl: string): boolean {
+  if (!frame || !win || win.isDestroyed()) return false;
+  return frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
+}
+
+/** Denies permissions, popups, webviews and navigation away from the app, for every web contents. */
+export function hardenSessions(appUrl: string): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-navigate', (event, url) => {
+      if (!isAppUrl(url, appUrl)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!isAppUrl(url, appUrl)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}

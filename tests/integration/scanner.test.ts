@@ -1,0 +1,370 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync, openSync, closeSync, writeSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../src/core/index.js';
+import type { Track } from '../../src/core/tracks/queries.js';
+import type { ScanProgress } from '../../src/core/library/scanner.js';
+import { probeFile } from '../../src/core/library/probe.js';
+import { FIXTURES_DIR, generateLibrary, loadFixtures, stampTitle, uniqueTitle } from '../support/library-gen.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
+
+async function withCore<T>(root: string, fn: (core: Core) => Promise<T>, opts: { watch?: boolean } = {}): Promise<T> {
+  const core = await createCore({ dataDir: join(root, 'data'), watch: opts.watch, watchDebounceMs: 150 });
+  try {
+    return await fn(core);
+  } finally {
+    await core.close();
+  }
+}
+
+async function allTracks(core: Core): Promise<Map<string, Track>> {
+  const page = await core.invoke('tracks-list', {});
+  return new Map(page.tracks.map((t) => [t.path, t]));
+}
+
+/** A WAV header for `seconds` of 8 kHz mono 16-bit audio, extended sparsely so it costs no disk. */
+function writeLongWav(path: string, seconds: number): void {
+  const rate = 8000;
+  const dataBytes = seconds * rate * 2;
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVEfmt ', 8, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(dataBytes, 40);
+  const fd = openSync(path, 'w');
+  writeSync(fd, h);
+  closeSync(fd);
+  truncateSync(path, 44 + dataBytes);
+}
+
+const EXPECTED: Record<string, { sampleRate: number; channels: number; codec: RegExp; duration: number }> = {
+  'mp3.mp3': { sampleRate: 44100, channels: 2, codec: /MPEG 1 Layer 3/, duration: 1.5 },
+  'mp3-id3v23.mp3': { sampleRate: 22050, channels: 1, codec: /MPEG 2 Layer 3/, duration: 1.5 },
+  'flac.flac': { sampleRate: 44100, channels: 2, codec: /FLAC/, duration: 1.5 },
+  'vorbis.ogg': { sampleRate: 44100, channels: 2, codec: /Vorbis/, duration: 1.5 },
+  'opus.opus': { sampleRate: 48000, channels: 2, codec: /Opus/, duration: 1.5 },
+  'aac.m4a': { sampleRate: 44100, channels: 2, codec: /AAC/, duration: 1.5 },
+  'alac.m4a': { sampleRate: 44100, channels: 2, codec: /ALAC/, duration: 1 },
+  'pcm.wav': { sampleRate: 22050, channels: 2, codec: /PCM/, duration: 1 },
+  'pcm.aiff': { sampleRate: 22050, channels: 2, codec: /PCM/, duration: 1 },
+  'mono-8k.wav': { sampleRate: 8000, channels: 1, codec: /PCM/, duration: 1 },
+  'hires-192k.flac': { sampleRate: 192000, channels: 1, codec: /FLAC/, duration: 0.5 },
+  'surround-6ch.flac': { sampleRate: 48000, channels: 6, codec: /FLAC/, duration: 0.5 },
+};
+
+describe('scanner: formats', () => {
+  it('indexes every supported format with its stream facts and tags', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    for (const name of Object.keys(EXPECTED)) copyFileSync(join(FIXTURES_DIR, name), join(lib, name));
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      const r = await core.invoke('library-scan');
+      expect(r).toMatchObject({ filesSeen: 12, added: 12, failed: 0, missing: 0, moved: 0, status: 'done' });
+      const tracks = await allTracks(core);
+      for (const [name, exp] of Object.entries(EXPECTED)) {
+        const t = tracks.get(join(lib, name));
+        expect(t, name).toBeDefined();
+        expect(t).toMatchObject({ status: 'ok', sampleRate: exp.sampleRate, channels: exp.channels, title: 'MSTITLE-0000000000', artist: 'Fixture Artist', album: 'Fixture Album', year: 2021, genre: 'Ambient', trackNo: 3 });
+        expect(t?.codec ?? '', name).toMatch(exp.codec);
+        // Lossy encoders add a few frames of padding.
+        expect(Math.abs((t?.duration ?? 0) - exp.duration), name).toBeLessThan(0.1);
+        expect(t?.fingerprint, name).toMatch(/^[0-9a-f]{40}$/);
+      }
+    });
+  });
+});
+
+describe('scanner: bad input', () => {
+  it('stores each broken file as failed with a reason, indexes odd but valid ones, and never aborts', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    const fx = loadFixtures();
+    const mk = (name: string, bytes: Buffer | string) => writeFileSync(join(lib, name), bytes);
+    mk('zero.mp3', Buffer.alloc(0));
+    mk('trunc.mp3', (fx.get('mp3.mp3') as Buffer).subarray(0, 2000));
+    mk('trunc-tags-only.flac', (fx.get('flac.flac') as Buffer).subarray(0, 3000));
+    mk('trunc.m4a', (fx.get('aac.m4a') as Buffer).subarray(0, 5000));
+    mk('trunc.ogg', (fx.get('vorbis.ogg') as Buffer).subarray(0, 3000));
+    mk('trunc.wav', (fx.get('pcm.wav') as Buffer).subarray(0, 20000));
+    for (const ext of ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff']) mk(`random.${ext}`, Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7919 + ext.length * 31) % 251)));
+    mk('readme.ogg', 'this is text, not audio\n');
+    // Names in many scripts, emoji included.
+    const unicode = ['Björk – Jóga.flac', '坂本龍一 戦場のメリークリスマス.mp3', 'Ünïcödé 🎵🔥.opus', 'Σ (sigma) عربي.m4a'];
+    const srcFor = ['flac.flac', 'mp3.mp3', 'opus.opus', 'aac.m4a'];
+    unicode.forEach((n, i) => mk(n, stampTitle(fx.get(srcFor[i] as string) as Buffer, uniqueTitle(i + 1))));
+    writeLongWav(join(lib, 'three-hours.wav'), 3 * 3600);
+    symlinkSync(join(lib, 'does-not-exist.flac'), join(lib, 'broken-link.flac'));
+    execFileSync('mkfifo', [join(lib, 'pipe.mp3')]);
+    mkdirSync(join(lib, 'folder.mp3'));
+    copyFileSync(join(FIXTURES_DIR, 'pcm.wav'), join(lib, 'folder.mp3', 'inside.wav'));
+    // A symlink loop: the folder links back to its parent.
+    symlinkSync(lib, join(lib, 'loop'));
+
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      const r = await core.invoke('library-scan');
+      const tracks = await allTracks(core);
+      const at = (n: string) => tracks.get(join(lib, n));
+      const failedWith = (n: string, re: RegExp) => {
+        expect(at(n)?.status, n).toBe('failed');
+        expect(at(n)?.error ?? '', n).toMatch(re);
+      };
+      failedWith('zero.mp3', /empty \(0 bytes\)/);
+      failedWith('trunc.mp3', /truncated/);
+      failedWith('trunc-tags-only.flac', /truncated/);
+      failedWith('trunc.m4a', /truncated or damaged/);
+      failedWith('trunc.ogg', /truncated or damaged/);
+      failedWith('trunc.wav', /truncated/);
+      for (const ext of ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff']) failedWith(`random.${ext}`, /Not a readable|truncated or damaged/);
+      failedWith('readme.ogg', /Not a readable Ogg Vorbis file/);
+      failedWith('broken-link.flac', /no longer exists|broken link/);
+      failedWith('pipe.mp3', /Not a regular file/);
+      for (const n of unicode) expect(at(n)?.status, n).toBe('ok');
+      expect(at('Ünïcödé 🎵🔥.opus')?.title).toBe(uniqueTitle(3));
+      expect(at('three-hours.wav')).toMatchObject({ status: 'ok', sampleRate: 8000, channels: 1, duration: 10800 });
+      expect(at('folder.mp3/inside.wav')?.status).toBe('ok');
+      // The loop is walked once: no path under loop/ is indexed.
+      expect([...tracks.keys()].filter((p) => p.includes('/loop/'))).toEqual([]);
+      const failedCount = [...tracks.values()].filter((t) => t.status === 'failed').length;
+      expect(r.failed).toBe(failedCount);
+      expect(r.added).toBe(unicode.length + 2);
+      // Reasons are sentences, never raw stack traces.
+      for (const t of tracks.values()) if (t.status === 'failed') expect(t.error).not.toMatch(/\n|at .*\.js/);
+    });
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports a file it is not allowed to read', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    copyFileSync(join(FIXTURES_DIR, 'flac.flac'), join(lib, 'locked.flac'));
+    chmodSync(join(lib, 'locked.flac'), 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      await core.invoke('library-scan');
+      expect((await allTracks(core)).get(join(lib, 'locked.flac'))).toMatchObject({ status: 'failed', error: expect.stringMatching(/Permission denied/) });
+    });
+  });
+
+  it('probes a file that vanished as vanished, not as a failure', async () => {
+    expect(await probeFile(join(tempDir(), 'gone.mp3'), 100)).toEqual({ status: 'vanished' });
+  });
+});
+
+describe('scanner: incremental', () => {
+  it('skips unchanged files, keeps ids across moves and renames, marks deletions missing and restores them', async () => {
+    const root = tempDir();
+    const { root: lib, good } = generateLibrary(join(root, 'lib'), 60, 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      expect(await core.invoke('library-scan')).toMatchObject({ added: 60, failed: 0 });
+      const before = await allTracks(core);
+
+      expect(await core.invoke('library-scan')).toMatchObject({ added: 0, updated: 0, moved: 0, missing: 0, unchanged: 60 });
+
+      const [a, b, c, d] = good as [string, string, string, string];
+      const renamed = join(lib, 'renamed ✨.flac');
+      const movedDir = join(lib, 'Elsewhere', 'Deep');
+      mkdirSync(movedDir, { recursive: true });
+      const moved = join(movedDir, 'moved.mp3');
+      renameSync(a, renamed);
+      renameSync(b, moved);
+      unlinkSync(c);
+      // A changed file: same path, new content and mtime.
+      writeFileSync(d, stampTitle(loadFixtures().get('flac.flac') as Buffer, uniqueTitle(777)));
+      utimesSync(d, new Date(), new Date(Date.now() + 5000));
+
+      const r = await core.invoke('library-scan');
+      expect(r).toMatchObject({ moved: 2, missing: 1, updated: 1, added: 0, unchanged: 56 });
+      const after = await allTracks(core);
+      expect(after.get(renamed)?.id).toBe(before.get(a)?.id);
+      expect(after.get(moved)?.id).toBe(before.get(b)?.id);
+      expect(after.has(a)).toBe(false);
+      expect(after.get(c)).toMatchObject({ status: 'missing', id: before.get(c)?.id });
+      expect(after.get(d)).toMatchObject({ status: 'ok', id: before.get(d)?.id, title: uniqueTitle(777) });
+
+      // The deleted file comes back somewhere else: it is recognised and keeps its id.
+      const back = join(lib, 'back.wav');
+      writeFileSync(back, stampTitle(loadFixtures().get('pcm.wav') as Buffer, uniqueTitle(0)));
+      const c0 = before.get(c) as Track;
+      rmSync(back);
+      copyFileSync(join(FIXTURES_DIR, 'pcm.wav'), back);
+      const r2 = await core.invoke('library-scan');
+      const again = await allTracks(core);
+      // The fixture copy has different content from c, so it is a new track and c stays missing.
+      expect(again.get(c)?.status).toBe('missing');
+      expect(r2.added).toBe(1);
+      // Putting c's original bytes back anywhere restores c's id.
+      const original = good.indexOf(c);
+      const restored = join(lib, 'restored.flac');
+      const name = [...loadFixtures().keys()][original % 12] as string;
+      writeFileSync(restored, stampTitle(loadFixtures().get(name) as Buffer, uniqueTitle(original)));
+      const r3 = await core.invoke('library-scan');
+      expect(r3.moved).toBe(1);
+      expect((await allTracks(core)).get(restored)).toMatchObject({ id: c0.id, status: 'ok' });
+    });
+  });
+
+  it('leaves the tracks of an unavailable folder untouched and says so', async () => {
+    const root = tempDir();
+    const { root: lib } = generateLibrary(join(root, 'lib'), 10, 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      await core.invoke('library-scan');
+      renameSync(lib, `${lib}-unplugged`);
+      const r = await core.invoke('library-scan');
+      expect(r.missing).toBe(0);
+      expect(r.problems[0]?.reason).toMatch(/unavailable/);
+      expect((await core.invoke('status-get')).tracks).toMatchObject({ ok: 10, missing: 0 });
+    });
+  });
+
+  it('keeps earlier results when a later scan meets only bad files', async () => {
+    const root = tempDir();
+    const { root: lib } = generateLibrary(join(root, 'lib'), 20, 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      await core.invoke('library-scan');
+      writeFileSync(join(lib, 'bad.flac'), 'nope');
+      writeFileSync(join(lib, 'bad2.mp3'), Buffer.alloc(0));
+      const r = await core.invoke('library-scan');
+      expect(r).toMatchObject({ failed: 2, unchanged: 20 });
+      expect((await core.invoke('status-get')).tracks).toMatchObject({ ok: 20, failed: 2 });
+    });
+  });
+});
+
+describe('scanner: progress, cancel, watch', () => {
+  it('throttles progress events and ends with an accurate one', async () => {
+    const root = tempDir();
+    const { root: lib } = generateLibrary(join(root, 'lib'), 400);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      const seen: ScanProgress[] = [];
+      core.events.on('scan-progress', (p) => seen.push(p));
+      const r = await core.invoke('library-scan');
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.length).toBeLessThan(r.durationMs / 100 + 10);
+      const last = seen.at(-1) as ScanProgress;
+      expect(last).toMatchObject({ phase: 'finishing', read: 400, toRead: 400, filesSeen: 400 });
+    });
+  });
+
+  it('cancels a scan, keeps what was read, marks nothing missing, and a later scan completes', async () => {
+    const root = tempDir();
+    const { root: lib } = generateLibrary(join(root, 'lib'), 600, 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      core.events.on('scan-progress', (p) => {
+        if (p.phase === 'reading' && p.read >= 50) void core.invoke('library-scan-cancel');
+      });
+      const r = await core.invoke('library-scan');
+      expect(r.status).toBe('cancelled');
+      expect(r.missing).toBe(0);
+      const stored = (await core.invoke('status-get')).tracks.ok;
+      expect(stored).toBeGreaterThanOrEqual(50);
+      expect(stored).toBeLessThan(600);
+      expect((await core.invoke('status-get')).lastScan?.status).toBe('cancelled');
+    });
+    await withCore(root, async (core) => {
+      const r = await core.invoke('library-scan');
+      expect(r.status).toBe('done');
+      expect((await core.invoke('status-get')).tracks.ok).toBe(600);
+    });
+  });
+
+  it('picks up new, changed and removed files within seconds while watching', async () => {
+    const root = tempDir();
+    const { root: lib } = generateLibrary(join(root, 'lib'), 5, 0);
+    await withCore(
+      root,
+      async (core) => {
+        await core.invoke('library-add', { path: lib });
+        await core.invoke('library-scan');
+        const nextScan = () =>
+          new Promise<{ added: number; missing: number; ms: number }>((resolve, reject) => {
+            const t0 = Date.now();
+            const timer = setTimeout(() => reject(new Error('watcher did not rescan within 8 s')), 8000);
+            const off = core.events.on('scan-finished', (r) => {
+              if (r.added + r.missing + r.updated === 0) return;
+              clearTimeout(timer);
+              off();
+              resolve({ added: r.added, missing: r.missing, ms: Date.now() - t0 });
+            });
+          });
+        const added = nextScan();
+        mkdirSync(join(lib, 'New Album'));
+        copyFileSync(join(FIXTURES_DIR, 'opus.opus'), join(lib, 'New Album', 'new.opus'));
+        expect(await added).toMatchObject({ added: 1 });
+        const removed = nextScan();
+        rmSync(join(lib, 'New Album'), { recursive: true });
+        const r = await removed;
+        expect(r.missing).toBe(1);
+        expect(r.ms).toBeLessThan(5000);
+      },
+      { watch: true },
+    );
+  });
+});
+
+describe('library folders', () => {
+  it('refuses missing, non-folder, duplicate and nested folders with clear reasons', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(join(lib, 'sub'), { recursive: true });
+    writeFileSync(join(root, 'file.txt'), 'x');
+    await withCore(root, async (core) => {
+      await expect(core.invoke('library-add', { path: join(root, 'nope') })).rejects.toThrow(/does not exist/);
+      await expect(core.invoke('library-add', { path: join(root, 'file.txt') })).rejects.toThrow(/not a folder/);
+      await core.invoke('library-add', { path: lib });
+      await expect(core.invoke('library-add', { path: lib })).rejects.toThrow(/already in the library/);
+      await expect(core.invoke('library-add', { path: join(lib, 'sub') })).rejects.toThrow(/already covered/);
+      await expect(core.invoke('library-add', { path: root })).rejects.toThrow(/contains the library folder/);
+      await expect(core.invoke('library-remove', { path: join(root, 'other') })).rejects.toThrow(/not a library folder/);
+      expect((await core.invoke('library-folders')).map((f) => f.path)).toEqual([lib]);
+    });
+  });
+
+  it('removing a folder drops its tracks from the index but not from disk', async () => {
+    const root = tempDir();
+    const { root: lib, good } = generateLibrary(join(root, 'lib'), 8, 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      await core.invoke('library-scan');
+      expect(await core.invoke('library-remove', { path: lib })).toMatchObject({ tracksRemoved: 8 });
+      expect((await core.invoke('tracks-list')).total).toBe(0);
+      expect((await core.invoke('library-folders')).length).toBe(0);
+    });
+    expect(good.length).toBe(8);
+    for (const p of good) expect(() => closeSync(openSync(p, 'r'))).not.toThrow();
+  });
+
+  it('searches titles, artists and albums through the full-text index', async () => {
+    const root = tempDir();
+    const { root: lib } = generateLibrary(join(root, 'lib'), 30, 0);
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      await core.invoke('library-scan');
+      const hit = await core.invoke('tracks-list', { search: uniqueTitle(17) });
+      expect(hit.tracks.map((t) => t.title)).toEqual([uniqueTitle(17)]);
+      expect((await core.invoke('tracks-list', { search: 'fixture albu' })).total).toBe(30);
+      expect((await core.invoke('tracks-list', { search: 'zzzz' })).total).toBe(0);
+      const page = await core.invoke('tracks-list', { sort: 'title', descending: true, limit: 5, offset: 5 });
+      expect(page.tracks.map((t) => t.title)).toEqual([24, 23, 22, 21, 20].map(uniqueTitle));
+    });
+  });
+});
