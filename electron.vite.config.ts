@@ -1,0 +1,74 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'electron-vite';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
+
+const root = import.meta.dirname;
+const migrationsSrc = resolve(root, 'src/core/db/migrations');
+
+/** Copies the core's SQL migrations next to the bundled core host (out/main/migrations). */
+function copyMigrations(): Plugin {
+  let outDir = '';
+  return {
+    name: 'moodshelf:copy-migrations',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    writeBundle() {
+      const target = resolve(outDir, 'migrations');
+      mkdirSync(target, { recursive: true });
+      for (const file of readdirSync(migrationsSrc)) if (file.endsWith('.sql')) copyFileSync(resolve(migrationsSrc, file), resolve(target, file));
+    },
+  };
+}
+
+/**
+ * The dev server injects styles as inline <style> elements and talks over a WebSocket, which the strict
+ * CSP in index.html forbids; relax exactly that, and only under `electron-vite dev`.
+ */
+function devCsp(): Plugin {
+  return {
+    name: 'moodshelf:dev-csp',
+    apply: 'serve',
+    transformIndexHtml(html) {
+      return html
+        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
+    },
+  };
+}
+
+export default defineConfig({
+  main: {
+    plugins: [copyMigrations()],
+    build: {
+      externalizeDeps: { include: ['better-sqlite3', 'music-metadata', 'chokidar'] },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          'core-host': resolve(root, 'src/main/core-host.ts'),
+        },
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      rolldownOptions: {
+        input: { index: resolve(root, 'src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src/renderer'),
+    plugins: [svelte(), devCsp()],
+    build: {
+      rolldownOptions: {
+        input: { index: resolve(root, 'src/renderer/index.html') },
+      },
+    },
+  },
+});

@@ -1,0 +1,12 @@
+/// <reference types="svelte" />
+/// <reference types="vite/client" />
+import type { MoodshelfApi } from '../../core/api/contract.js';
+
+declare global {
+  interface Window {
+    /** Exposed by the preload script (src/preload/index.ts); absent outside Electron. */
+    moodshelf?: MoodshelfApi;
+  }
+}
+
+export {};

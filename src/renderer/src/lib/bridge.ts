@@ -1,0 +1,27 @@
+// The only module in the renderer that touches the preload API. Components call getBridge(); tests
+// call setBridge() with a fake to drive the UI without Electron.
+import type { MoodshelfApi } from '../../../core/api/contract.js';
+
+/** What the renderer can do: invoke a core handler, subscribe to core events. */
+export type Bridge = MoodshelfApi;
+
+let override: Bridge | null = null;
+
+/** The active bridge: the one set by {@link setBridge}, else `window.moodshelf` from the preload. */
+export function getBridge(): Bridge {
+  if (override) return override;
+  const api = typeof window === 'undefined' ? undefined : window.moodshelf;
+  if (!api) throw new Error('The Moodshelf bridge is not available: the preload script did not run.');
+  return api;
+}
+
+/** Replaces the bridge (tests); `null` restores the default. */
+export function setBridge(bridge: Bridge | null): void {
+  override = bridge;
+}
+
+/** The readable message of anything thrown by an invoke. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message.replace(/^Error invoking remote method '[^']*': (Error: )?/, '');
+  return String(err);
+}
