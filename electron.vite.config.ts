@@ -19,7 +19,8 @@ function copyMigrations(): Plugin {
     writeBundle() {
       const target = resolve(outDir, 'migrations');
       mkdirSync(target, { recursive: true });
-      for (const file of readdirSync(migrationsSrc)) if (file.endsWith('.sql')) copyFileSync(resolve(migrationsSrc, file), resolve(target, file));
+      for (const file of readdirSync(migrationsSrc))
+        if (file.endsWith('.sql')) copyFileSync(resolve(migrationsSrc, file), resolve(target, file));
     },
   };
 }
@@ -64,7 +65,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src/renderer'),
-    plugins: [svelte(), devCsp()],
+    plugins: [svelte({ configFile: false }), devCsp()],
     build: {
       rolldownOptions: {
         input: { index: resolve(root, 'src/renderer/index.html') },

@@ -253,7 +253,9 @@ export function serveCore(transport: Transport<HostMessage>, core: Promise<Serva
     }
     const { id, name, args } = message;
     void started
-      .then((s) => ('error' in s ? failure(`The library could not be opened: ${s.error}`, 'E_STARTUP') : s.core.invokeUntrusted(name, args)))
+      .then((s) =>
+        'error' in s ? failure(`The library could not be opened: ${s.error}`, 'E_STARTUP') : s.core.invokeUntrusted(name, args),
+      )
       .catch((err: unknown) => failure(describe(err), 'E_INTERNAL'))
       .then((reply) => {
         try {

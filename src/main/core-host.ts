@@ -30,7 +30,7 @@ async function start(): Promise<ServableCore> {
     migrationsDir: join(dirname(fileURLToPath(import.meta.url)), 'migrations'),
     logger: log.child('core'),
   });
-  return core as unknown as ServableCore;
+  return core;
 }
 
 const server = serveCore(transport, start(), {

@@ -18,7 +18,8 @@ export function createLibraryHandlers(ctx: CoreContext) {
     /** Removes a folder and its tracks from the index; files on disk are untouched. */
     'library-remove': async (params: { path: string }): Promise<{ folder: LibraryFolder; tracksRemoved: number }> => {
       const path = requireString(asObject(params, 'library-remove'), 'path', 'library-remove');
-      if (ctx.library.isScanning()) ctx.library.cancel();
+      // A scan must not write tracks for a folder that is being removed.
+      await ctx.library.cancelAndWait();
       const removed = removeFolder(ctx.db, path);
       await ctx.library.foldersChanged();
       return removed;

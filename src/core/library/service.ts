@@ -11,6 +11,8 @@ export interface LibraryService {
   scan(trigger?: string): Promise<ScanResult>;
   /** Cancels the running scan; false when none runs. */
   cancel(): boolean;
+  /** Cancels the running scan (if any) and waits until it has stopped writing. */
+  cancelAndWait(): Promise<void>;
   /** True while a scan runs. */
   isScanning(): boolean;
   /** Re-reads the folder list (after add/remove) so the watcher follows it. */
@@ -82,6 +84,12 @@ export function createLibraryService(db: Db, events: EventBus, log: Logger, opti
       running.controller.abort();
       return true;
     },
+    async cancelAndWait() {
+      const current = running;
+      if (!current) return;
+      current.controller.abort();
+      await current.promise.catch(() => undefined);
+    },
     isScanning: () => running !== null,
     async foldersChanged() {
       events.emit('library-changed', { reason: 'folders' });
@@ -89,8 +97,7 @@ export function createLibraryService(db: Db, events: EventBus, log: Logger, opti
     },
     async close() {
       closed = true;
-      running?.controller.abort();
-      await running?.promise.catch(() => undefined);
+      await service.cancelAndWait();
       await watcher?.close();
     },
   };
