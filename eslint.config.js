@@ -10,7 +10,19 @@ import tseslint from 'typescript-eslint';
 const HOSTS = ['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', '.native/**', 'coverage/**', 'test-results/**', 'tests/fixtures/**', 'tests/.tmp/**', 'bench/.tmp/**'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      '.native/**',
+      'coverage/**',
+      'test-results/**',
+      'tests/fixtures/**',
+      'tests/.tmp/**',
+      'bench/.tmp/**',
+      'training/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -40,7 +52,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }], patterns: [{ group: HOSTS, message: 'src/core must not depend on a host.' }] },
+        {
+          paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
+          patterns: [{ group: HOSTS, message: 'src/core must not depend on a host.' }],
+        },
       ],
     },
   },
@@ -49,7 +64,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'The CLI runs under plain Node.' }], patterns: [{ group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'The CLI talks to the core only.' }] },
+        {
+          paths: [{ name: 'electron', message: 'The CLI runs under plain Node.' }],
+          patterns: [{ group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'The CLI talks to the core only.' }],
+        },
       ],
     },
   },

@@ -12,8 +12,22 @@ export const TITLE_PLACEHOLDER = 'MSTITLE-0000000000';
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'fixtures', 'audio');
 mkdirSync(out, { recursive: true });
 
-const tags = ['-metadata', `title=${TITLE_PLACEHOLDER}`, '-metadata', 'artist=Fixture Artist', '-metadata', 'album=Fixture Album',
-  '-metadata', 'album_artist=Fixture Band', '-metadata', 'track=3', '-metadata', 'date=2021', '-metadata', 'genre=Ambient'];
+const tags = [
+  '-metadata',
+  `title=${TITLE_PLACEHOLDER}`,
+  '-metadata',
+  'artist=Fixture Artist',
+  '-metadata',
+  'album=Fixture Album',
+  '-metadata',
+  'album_artist=Fixture Band',
+  '-metadata',
+  'track=3',
+  '-metadata',
+  'date=2021',
+  '-metadata',
+  'genre=Ambient',
+];
 
 /** name, input (lavfi), codec args */
 const fixtures = [
@@ -33,6 +47,10 @@ const fixtures = [
 ];
 
 for (const [name, src, codec] of fixtures) {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', src, ...tags, ...codec, '-bitexact', join(out, name)], { stdio: 'inherit' });
+  execFileSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', src, ...tags, ...codec, '-bitexact', join(out, name)],
+    { stdio: 'inherit' },
+  );
   process.stdout.write(`wrote ${name}\n`);
 }

@@ -48,12 +48,29 @@ function main() {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   cpSync(src, work, { recursive: true, filter: (p) => !p.includes(`${join(src, 'build')}`) });
-  const env = { ...process.env, npm_config_runtime: 'electron', npm_config_target: version, npm_config_disturl: 'https://electronjs.org/headers' };
+  const env = {
+    ...process.env,
+    npm_config_runtime: 'electron',
+    npm_config_target: version,
+    npm_config_disturl: 'https://electronjs.org/headers',
+  };
   // A machine-wide `nodedir` (set here to Node's own headers) would silently build for Node's ABI.
   for (const key of Object.keys(env)) if (key.toLowerCase() === 'npm_config_nodedir') delete env[key];
   const steps = [
     ['prebuild-install', [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version]],
-    ['node-gyp', [require.resolve('node-gyp/bin/node-gyp.js', { paths: [dirname(process.execPath), join(dirname(process.execPath), '../lib/node_modules/npm')] }), 'rebuild', '--release', '--runtime=electron', `--target=${version}`, '--dist-url=https://electronjs.org/headers']],
+    [
+      'node-gyp',
+      [
+        require.resolve('node-gyp/bin/node-gyp.js', {
+          paths: [dirname(process.execPath), join(dirname(process.execPath), '../lib/node_modules/npm')],
+        }),
+        'rebuild',
+        '--release',
+        '--runtime=electron',
+        `--target=${version}`,
+        '--dist-url=https://electronjs.org/headers',
+      ],
+    ],
   ];
   const errors = [];
   for (const [name, args] of steps) {
@@ -68,7 +85,10 @@ function main() {
       rmSync(work, { recursive: true, force: true });
       return say(`built with ${name}: ${target}`);
     } catch (err) {
-      const detail = String(err?.stderr ?? err?.message ?? err).trim().split('\n').slice(-1)[0];
+      const detail = String(err?.stderr ?? err?.message ?? err)
+        .trim()
+        .split('\n')
+        .slice(-1)[0];
       errors.push(`${name}: ${detail}`);
     }
   }

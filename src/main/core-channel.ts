@@ -169,7 +169,14 @@ export function createCoreClient(transport: Transport<MainMessage>, options: Cor
         const ms = timeoutFor(name);
         const timer =
           ms > 0 && Number.isFinite(ms)
-            ? setTimer(() => settle(id, failure(`${name} did not answer within ${Math.round(ms / 1000)} s`, 'E_TIMEOUT')), ms)
+            ? setTimer(
+                () =>
+                  settle(
+                    id,
+                    failure(`${name} did not answer within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`, 'E_TIMEOUT'),
+                  ),
+                ms,
+              )
             : undefined;
         pending.set(id, { resolve, timer });
         try {

@@ -78,7 +78,7 @@ function startCore(dataDir: string): void {
 }
 
 ipcMain.handle(IPC_INVOKE, async (event, request: unknown): Promise<InvokeReply> => {
-  if (!isTrustedSender(event.senderFrame, win, appUrl)) {
+  if (!isTrustedSender(event.sender, event.senderFrame, win, appUrl)) {
     log.warn('rejected IPC from an untrusted sender', { url: event.senderFrame?.url ?? null });
     return { ok: false, error: { message: 'Untrusted sender', code: 'E_FORBIDDEN' } };
   }

@@ -1,4 +1,4 @@
-import { app, session, type BrowserWindow, type WebFrameMain } from 'electron';
+import { app, session, type BrowserWindow, type WebContents, type WebFrameMain } from 'electron';
 
 /**
  * True when `url` is the app's own renderer page: same origin as the dev server URL, or (built app)
@@ -17,10 +17,10 @@ export function isAppUrl(url: string, appUrl: string): boolean {
   return actual.origin === expected.origin;
 }
 
-/** True when an IPC message came from the top frame of our window showing our page. */
-export function isTrustedSender(frame: WebFrameMain | null, win: BrowserWindow | null, appUrl: string): boolean {
-  if (!frame || !win || win.isDestroyed()) return false;
-  return frame === win.webContents.mainFrame && isAppUrl(frame.url, appUrl);
+/** True when an IPC message came from the top frame of our window, showing our page. */
+export function isTrustedSender(sender: WebContents, frame: WebFrameMain | null, win: BrowserWindow | null, appUrl: string): boolean {
+  if (!frame || !win || win.isDestroyed() || sender !== win.webContents) return false;
+  return frame.parent === null && isAppUrl(frame.url, appUrl);
 }
 
 /** Denies permissions, popups, webviews and navigation away from the app, for every web contents. */

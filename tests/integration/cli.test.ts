@@ -38,13 +38,20 @@ describe('moodshelf CLI', () => {
     const scan = await cli(['--data-dir', data, 'scan', '--json']);
     expect(scan.code).toBe(0);
     expect(JSON.parse(scan.out)).toMatchObject({ filesSeen: 120, added: lib.good.length, failed: lib.bad.length, status: 'done' });
-    const tracks = JSON.parse((await cli(['--data-dir', data, 'tracks', '--json'])).out) as { total: number; tracks: { path: string; status: string; error: string | null }[] };
+    const tracks = JSON.parse((await cli(['--data-dir', data, 'tracks', '--json'])).out) as {
+      total: number;
+      tracks: { path: string; status: string; error: string | null }[];
+    };
     expect(tracks.total).toBe(120);
     const failed = tracks.tracks.filter((t) => t.status === 'failed');
     expect(failed.map((t) => t.path).sort()).toEqual([...lib.bad].sort());
     for (const t of failed) expect(t.error).toMatch(/\w+ \w+/);
     const status = JSON.parse((await cli(['--data-dir', data, 'status', '--json'])).out);
-    expect(status).toMatchObject({ folders: 1, tracks: { ok: lib.good.length, failed: lib.bad.length, missing: 0 }, lastScan: { status: 'done' } });
+    expect(status).toMatchObject({
+      folders: 1,
+      tracks: { ok: lib.good.length, failed: lib.bad.length, missing: 0 },
+      lastScan: { status: 'done' },
+    });
     const human = await cli(['--data-dir', data, 'tracks', '--status', 'failed']);
     expect(human.out).toContain(`${lib.bad.length} of ${lib.bad.length} tracks`);
     expect(human.out).toMatch(/The file is empty \(0 bytes\)/);

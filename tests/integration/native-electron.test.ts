@@ -12,7 +12,9 @@ describe('Electron-ABI better-sqlite3 build', () => {
   }, 420_000);
 
   it('can be switched off for environments that never run the app', async () => {
-    const { stderr } = await promisify(execFile)(process.execPath, [SCRIPT], { env: { ...process.env, MOODSHELF_SKIP_ELECTRON_NATIVE: '1' } });
+    const { stderr } = await promisify(execFile)(process.execPath, [SCRIPT], {
+      env: { ...process.env, MOODSHELF_SKIP_ELECTRON_NATIVE: '1' },
+    });
     expect(stderr).toMatch(/skipped/);
   });
 });

@@ -1,5 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync, openSync, closeSync, writeSync, utimesSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  openSync,
+  closeSync,
+  writeSync,
+  utimesSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
@@ -77,7 +91,17 @@ describe('scanner: formats', () => {
       for (const [name, exp] of Object.entries(EXPECTED)) {
         const t = tracks.get(join(lib, name));
         expect(t, name).toBeDefined();
-        expect(t).toMatchObject({ status: 'ok', sampleRate: exp.sampleRate, channels: exp.channels, title: 'MSTITLE-0000000000', artist: 'Fixture Artist', album: 'Fixture Album', year: 2021, genre: 'Ambient', trackNo: 3 });
+        expect(t).toMatchObject({
+          status: 'ok',
+          sampleRate: exp.sampleRate,
+          channels: exp.channels,
+          title: 'MSTITLE-0000000000',
+          artist: 'Fixture Artist',
+          album: 'Fixture Album',
+          year: 2021,
+          genre: 'Ambient',
+          trackNo: 3,
+        });
         expect(t?.codec ?? '', name).toMatch(exp.codec);
         // Lossy encoders add a few frames of padding.
         expect(Math.abs((t?.duration ?? 0) - exp.duration), name).toBeLessThan(0.1);
@@ -100,7 +124,8 @@ describe('scanner: bad input', () => {
     mk('trunc.m4a', (fx.get('aac.m4a') as Buffer).subarray(0, 5000));
     mk('trunc.ogg', (fx.get('vorbis.ogg') as Buffer).subarray(0, 3000));
     mk('trunc.wav', (fx.get('pcm.wav') as Buffer).subarray(0, 20000));
-    for (const ext of ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff']) mk(`random.${ext}`, Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7919 + ext.length * 31) % 251)));
+    for (const ext of ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff'])
+      mk(`random.${ext}`, Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 7919 + ext.length * 31) % 251)));
     mk('readme.ogg', 'this is text, not audio\n');
     // Names in many scripts, emoji included.
     const unicode = ['Björk – Jóga.flac', '坂本龍一 戦場のメリークリスマス.mp3', 'Ünïcödé 🎵🔥.opus', 'Σ (sigma) عربي.m4a'];
@@ -129,7 +154,8 @@ describe('scanner: bad input', () => {
       failedWith('trunc.m4a', /truncated or damaged/);
       failedWith('trunc.ogg', /truncated or damaged/);
       failedWith('trunc.wav', /truncated/);
-      for (const ext of ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff']) failedWith(`random.${ext}`, /Not a readable|truncated or damaged/);
+      for (const ext of ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff'])
+        failedWith(`random.${ext}`, /Not a readable|truncated or damaged/);
       failedWith('readme.ogg', /Not a readable Ogg Vorbis file/);
       failedWith('broken-link.flac', /no longer exists|broken link/);
       failedWith('pipe.mp3', /Not a regular file/);
@@ -156,7 +182,10 @@ describe('scanner: bad input', () => {
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
       await core.invoke('library-scan');
-      expect((await allTracks(core)).get(join(lib, 'locked.flac'))).toMatchObject({ status: 'failed', error: expect.stringMatching(/Permission denied/) });
+      expect((await allTracks(core)).get(join(lib, 'locked.flac'))).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/Permission denied/),
+      });
     });
   });
 

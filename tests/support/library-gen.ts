@@ -10,7 +10,11 @@ export const TITLE_PLACEHOLDER = 'MSTITLE-0000000000';
 
 /** The committed fixtures, name -> bytes. */
 export function loadFixtures(): Map<string, Buffer> {
-  return new Map(readdirSync(FIXTURES_DIR).sort().map((name) => [name, readFileSync(join(FIXTURES_DIR, name))]));
+  return new Map(
+    readdirSync(FIXTURES_DIR)
+      .sort()
+      .map((name) => [name, readFileSync(join(FIXTURES_DIR, name))]),
+  );
 }
 
 /**

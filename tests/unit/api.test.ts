@@ -27,7 +27,10 @@ describe('untrusted invocation (the IPC path)', () => {
       expect(await core.invokeUntrusted('library-add', [{ path: 42 }])).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
       expect(await core.invokeUntrusted('tracks-list', [{ limit: -1 }])).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
       expect(await core.invokeUntrusted('tracks-list', ['x', 'y'])).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await core.invokeUntrusted('tracks-get', [{ id: 12345 }])).toEqual({ ok: false, error: { message: 'No track with id 12345', code: 'E_NOT_FOUND' } });
+      expect(await core.invokeUntrusted('tracks-get', [{ id: 12345 }])).toEqual({
+        ok: false,
+        error: { message: 'No track with id 12345', code: 'E_NOT_FOUND' },
+      });
       expect(await core.invokeUntrusted('tracks-list', [{}])).toEqual({ ok: true, value: { total: 0, tracks: [] } });
     } finally {
       await core.close();

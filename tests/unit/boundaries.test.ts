@@ -13,8 +13,12 @@ async function ruleIds(file: string, code: string): Promise<string[]> {
 
 describe('lint enforces the architecture', () => {
   it('keeps electron and hosts out of src/core', async () => {
-    expect(await ruleIds('src/core/library/formats.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain('no-restricted-imports');
-    expect(await ruleIds('src/core/library/formats.ts', "import { x } from '../../main/index.js';\nexport const y = x;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('src/core/library/formats.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain(
+      'no-restricted-imports',
+    );
+    expect(await ruleIds('src/core/library/formats.ts', "import { x } from '../../main/index.js';\nexport const y = x;\n")).toContain(
+      'no-restricted-imports',
+    );
   });
 
   it('lets the renderer import only types from src/core', async () => {

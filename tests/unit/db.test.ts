@@ -64,7 +64,9 @@ describe('full-text search index', () => {
   it('follows inserts, updates and deletes', () => {
     const db = openDatabase({ file: ':memory:' });
     db.prepare("INSERT INTO library_folders (id, path) VALUES (1, '/m')").run();
-    db.prepare("INSERT INTO tracks (id, folder_id, path, size, mtime_ms, status, title, artist) VALUES (1, 1, '/m/a.mp3', 1, 1, 'ok', 'Blue Monday', 'New Order')").run();
+    db.prepare(
+      "INSERT INTO tracks (id, folder_id, path, size, mtime_ms, status, title, artist) VALUES (1, 1, '/m/a.mp3', 1, 1, 'ok', 'Blue Monday', 'New Order')",
+    ).run();
     const find = (q: string) => db.prepare('SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?').all(q).length;
     expect(find('monday')).toBe(1);
     db.prepare("UPDATE tracks SET title = 'Ceremony' WHERE id = 1").run();

@@ -56,7 +56,12 @@ describe('forEachConcurrent', () => {
 
   it('stops taking new items when asked', async () => {
     const done: number[] = [];
-    await forEachConcurrent([...Array(10).keys()], 1, async (i) => void done.push(i), () => done.length >= 4);
+    await forEachConcurrent(
+      [...Array(10).keys()],
+      1,
+      async (i) => void done.push(i),
+      () => done.length >= 4,
+    );
     expect(done).toEqual([0, 1, 2, 3]);
   });
 });
@@ -83,7 +88,10 @@ describe('cli formatting', () => {
   });
 
   it('draws a progress line that fits the terminal', () => {
-    const line = formatProgress({ runId: 1, phase: 'reading', filesSeen: 10, toRead: 10, read: 5, currentPath: '/m/a very long name.flac', elapsedMs: 1000 }, 40);
+    const line = formatProgress(
+      { runId: 1, phase: 'reading', filesSeen: 10, toRead: 10, read: 5, currentPath: '/m/a very long name.flac', elapsedMs: 1000 },
+      40,
+    );
     expect([...line].length).toBeLessThanOrEqual(40);
     expect(line).toContain('5/10');
   });

@@ -49,7 +49,12 @@ export function optionalBool(o: Record<string, unknown>, key: string, handler: s
 }
 
 /** An optional parameter that must be one of a fixed set of strings. */
-export function optionalEnum<T extends string>(o: Record<string, unknown>, key: string, handler: string, allowed: readonly T[]): T | undefined {
+export function optionalEnum<T extends string>(
+  o: Record<string, unknown>,
+  key: string,
+  handler: string,
+  allowed: readonly T[],
+): T | undefined {
   const v = o[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {

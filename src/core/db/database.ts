@@ -45,7 +45,8 @@ export function loadMigrations(dir: string = defaultMigrationsDir()): Migration[
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migrations in ${dir} must be numbered 0001, 0002, ... without gaps (found ${m.version} at position ${i + 1})`);
+    if (m.version !== i + 1)
+      throw new Error(`Migrations in ${dir} must be numbered 0001, 0002, ... without gaps (found ${m.version} at position ${i + 1})`);
   });
   return migrations;
 }

@@ -67,11 +67,32 @@ export async function scanLibrary(db: Db, log: Logger, options: ScanOptions = {}
   const { concurrency = 8, batchSize = 200, progressIntervalMs = 100, signal } = options;
   const started = Date.now();
   const runId = Number(
-    db.prepare(`INSERT INTO scan_runs (started_at, trigger, status) VALUES (?, ?, 'running')`).run(new Date(started).toISOString(), options.trigger ?? 'manual')
-      .lastInsertRowid,
+    db
+      .prepare(`INSERT INTO scan_runs (started_at, trigger, status) VALUES (?, ?, 'running')`)
+      .run(new Date(started).toISOString(), options.trigger ?? 'manual').lastInsertRowid,
   );
-  const result: ScanResult = { runId, status: 'done', filesSeen: 0, added: 0, updated: 0, moved: 0, missing: 0, failed: 0, unchanged: 0, durationMs: 0, problems: [] };
-  const progress = { runId, phase: 'walking' as ScanPhase, filesSeen: 0, toRead: 0, read: 0, currentPath: null as string | null, elapsedMs: 0 };
+  const result: ScanResult = {
+    runId,
+    status: 'done',
+    filesSeen: 0,
+    added: 0,
+    updated: 0,
+    moved: 0,
+    missing: 0,
+    failed: 0,
+    unchanged: 0,
+    durationMs: 0,
+    problems: [],
+  };
+  const progress = {
+    runId,
+    phase: 'walking' as ScanPhase,
+    filesSeen: 0,
+    toRead: 0,
+    read: 0,
+    currentPath: null as string | null,
+    elapsedMs: 0,
+  };
   const reporter = throttle<ScanProgress>((p) => options.onProgress?.(p), progressIntervalMs);
   const report = (force = false): void => {
     reporter.push({ ...progress, elapsedMs: Date.now() - started });
@@ -174,7 +195,8 @@ async function readPhase(
     jobs,
     opts.concurrency,
     async (job) => {
-      const probe: ProbeResult = job.kind === 'unreadable' ? { status: 'failed', fingerprint: null, reason: job.reason } : await probeFile(job.path, job.size);
+      const probe: ProbeResult =
+        job.kind === 'unreadable' ? { status: 'failed', fingerprint: null, reason: job.reason } : await probeFile(job.path, job.size);
       batch.push({ job, probe });
       onRead();
       if (batch.length >= opts.batchSize) {
@@ -241,5 +263,18 @@ function finishRun(db: Db, r: ScanResult, error: string | null): void {
   db.prepare(
     `UPDATE scan_runs SET finished_at = ?, status = ?, files_seen = ?, added = ?, updated = ?, moved = ?,
       missing = ?, failed = ?, unchanged = ?, duration_ms = ?, error = ? WHERE id = ?`,
-  ).run(new Date().toISOString(), error ? 'error' : r.status, r.filesSeen, r.added, r.updated, r.moved, r.missing, r.failed, r.unchanged, r.durationMs, error, r.runId);
+  ).run(
+    new Date().toISOString(),
+    error ? 'error' : r.status,
+    r.filesSeen,
+    r.added,
+    r.updated,
+    r.moved,
+    r.missing,
+    r.failed,
+    r.unchanged,
+    r.durationMs,
+    error,
+    r.runId,
+  );
 }

@@ -43,19 +43,19 @@ export function createLibraryService(db: Db, events: EventBus, log: Logger, opti
       trigger,
       signal: controller.signal,
       onProgress: (p) => events.emit('scan-progress', p),
-    }).then(
-      (result) => {
+    })
+      .then((result) => {
         events.emit('scan-finished', result);
         events.emit('library-changed', { reason: 'scan' });
         return result;
-      },
-    ).finally(() => {
-      running = null;
-      if (rescanWanted && !closed) {
-        rescanWanted = false;
-        start('watcher').catch((err: unknown) => log.error('follow-up scan failed', { err: String(err) }));
-      }
-    });
+      })
+      .finally(() => {
+        running = null;
+        if (rescanWanted && !closed) {
+          rescanWanted = false;
+          start('watcher').catch((err: unknown) => log.error('follow-up scan failed', { err: String(err) }));
+        }
+      });
     running = { promise, controller };
     return promise;
   };

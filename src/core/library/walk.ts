@@ -6,8 +6,7 @@ import { isAudioPath } from './formats.js';
 
 /** A file the walk found: either its stat facts, or why it could not be examined. */
 export type WalkEntry =
-  | { kind: 'file'; path: string; size: number; mtimeMs: number }
-  | { kind: 'unreadable'; path: string; reason: string };
+  { kind: 'file'; path: string; size: number; mtimeMs: number } | { kind: 'unreadable'; path: string; reason: string };
 
 /** A folder the walk could not enter, reported instead of aborting the walk. */
 export interface WalkProblem {
