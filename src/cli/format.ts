@@ -57,3 +57,11 @@ export function formatStatus(s: CoreStatus): string {
     `Last scan:    ${last}`,
   ].join('\n');
 }
+
+/** 1st, 2nd, 3rd, 4th, 11th, 92nd… for percentiles. */
+export function ordinal(n: number): string {
+  const r = Math.round(n);
+  const tens = r % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][r % 10] ?? 'th');
+  return `${r}${suffix}`;
+}

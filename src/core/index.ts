@@ -5,6 +5,9 @@ import { createHandlers, type HandlerArgs, type HandlerName, type HandlerResult,
 import type { InvokeReply } from './api/contract.js';
 import type { CoreContext } from './api/context.js';
 import { createLibraryService, type LibraryServiceOptions } from './library/service.js';
+import { createAnalysisService } from './analysis/service.js';
+import { createIndexCache } from './analysis/embedding-index.js';
+import { createModelService, packsDirFor } from './model/service.js';
 import { UserError, errorMessage } from './util/errors.js';
 import { createLogger, type Logger } from './util/logger.js';
 
@@ -19,6 +22,13 @@ export interface CoreOptions {
   logger?: Logger;
   scan?: LibraryServiceOptions['scan'];
   watchDebounceMs?: number;
+  /** Run the analysis queue in the background: resume it at start and queue new tracks after scans. */
+  autoAnalyze?: boolean;
+  /** ONNX Runtime threads (0 = automatic) and segments per encoder run. */
+  threads?: number;
+  batchSize?: number;
+  /** Hub host for hf: pack sources. */
+  hubEndpoint?: string;
 }
 
 /** A running core: the typed handlers, one invoke entry point, events and shutdown. */
@@ -51,7 +61,35 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     scan: options.scan,
     watchDebounceMs: options.watchDebounceMs,
   });
-  const context: CoreContext = { dataDir: options.dataDir, dbPath, db, events, log, library };
+  const models = createModelService(db, log.child('models'), {
+    packsDir: packsDirFor(options.dataDir),
+    hubEndpoint: options.hubEndpoint,
+    threads: options.threads,
+    batchSize: options.batchSize,
+  });
+  const analysis = createAnalysisService(db, events, log.child('analysis'), models, { autoResume: options.autoAnalyze ?? false });
+  if (options.autoAnalyze) {
+    events.on('scan-finished', (r) => {
+      if (r.added + r.updated + r.moved > 0) {
+        try {
+          analysis.start({});
+        } catch {
+          // No pack yet: the first-run flow installs one and starts the analysis then.
+        }
+      }
+    });
+  }
+  const context: CoreContext = {
+    dataDir: options.dataDir,
+    dbPath,
+    db,
+    events,
+    log,
+    library,
+    models,
+    analysis,
+    index: createIndexCache(db),
+  };
   const handlers = createHandlers(context);
   await library.foldersChanged();
   const table = handlers as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -85,6 +123,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       await library.close();
+      await analysis.close();
+      await models.close();
       db.close();
     },
   };

@@ -1,5 +1,8 @@
 import type { Db } from '../db/database.js';
+import type { AnalysisService } from '../analysis/service.js';
+import type { EmbeddingIndex } from '../analysis/embedding-index.js';
 import type { LibraryService } from '../library/service.js';
+import type { ModelService } from '../model/service.js';
 import type { Logger } from '../util/logger.js';
 import type { EventBus } from './events.js';
 
@@ -11,4 +14,8 @@ export interface CoreContext {
   events: EventBus;
   log: Logger;
   library: LibraryService;
+  models: ModelService;
+  analysis: AnalysisService;
+  /** The active pack's stored embeddings, cached in memory for scoring. */
+  index: { get(packKey: string): EmbeddingIndex; invalidate(): void };
 }

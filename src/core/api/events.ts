@@ -1,4 +1,6 @@
+import type { AnalysisProgress, AnalysisSummary } from '../analysis/service.js';
 import type { ScanProgress, ScanResult } from '../library/scanner.js';
+import type { InstallProgress } from '../model/install.js';
 
 /**
  * Every event the core emits, with its payload. Hosts forward these verbatim (IPC, CLI progress bar),
@@ -9,6 +11,11 @@ export interface CoreEvents {
   'scan-finished': ScanResult;
   'library-changed': { reason: 'scan' | 'folders' };
   'watcher-error': { folder: string; message: string };
+  'analysis-progress': AnalysisProgress;
+  'analysis-track-done': { trackId: number; ok: boolean; error: string | null };
+  'analysis-finished': AnalysisSummary;
+  'model-install-progress': InstallProgress;
+  'models-changed': { activePack: string | null };
 }
 
 /** A listener for one event. */

@@ -1,10 +1,14 @@
+import { createAnalysisHandlers, type AnalysisHandlers } from '../analysis/handlers.js';
+import { createScoreHandlers, type ScoreHandlers } from '../analysis/score-handlers.js';
+import { createLabelHandlers, type LabelHandlers } from '../labels/handlers.js';
 import { createLibraryHandlers, type LibraryHandlers } from '../library/handlers.js';
+import { createModelHandlers, type ModelHandlers } from '../model/handlers.js';
 import { createStatusHandlers, type StatusHandlers } from '../status/handlers.js';
 import { createTracksHandlers, type TracksHandlers } from '../tracks/handlers.js';
 import type { CoreContext } from './context.js';
 
 /** The whole API: every domain's handler map. Hosts (IPC, CLI, tests) derive their types from this. */
-export type Handlers = LibraryHandlers & TracksHandlers & StatusHandlers;
+export type Handlers = LibraryHandlers & TracksHandlers & StatusHandlers & ModelHandlers & AnalysisHandlers & LabelHandlers & ScoreHandlers;
 /** Any handler's name. */
 export type HandlerName = keyof Handlers;
 /** The arguments a handler takes (an empty tuple or one params object). */
@@ -13,7 +17,15 @@ export type HandlerArgs<K extends HandlerName> = Parameters<Handlers[K]>;
 export type HandlerResult<K extends HandlerName> = Awaited<ReturnType<Handlers[K]>>;
 
 /** Each domain's handler factory; adding a domain means adding it here. */
-export const HANDLER_FACTORIES = [createLibraryHandlers, createTracksHandlers, createStatusHandlers] as const;
+export const HANDLER_FACTORIES = [
+  createLibraryHandlers,
+  createTracksHandlers,
+  createStatusHandlers,
+  createModelHandlers,
+  createAnalysisHandlers,
+  createLabelHandlers,
+  createScoreHandlers,
+] as const;
 
 /**
  * Merges the domain maps into one, refusing duplicate names: with one invoke channel, two domains

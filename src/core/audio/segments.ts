@@ -2,7 +2,7 @@
 export type SegmentPolicy = { kind: 'quick'; count: number } | { kind: 'full' };
 
 /** The default policy: three evenly spaced windows, enough for a library-wide first pass. */
-export const DEFAULT_POLICY: SegmentPolicy = { kind: 'quick', count: 3 };
+export const DEFAULT_POLICY: { kind: 'quick'; count: number } = { kind: 'quick', count: 3 };
 
 /** One analysis window: its index on the full grid (so quick results are reused by full), start in s. */
 export interface SegmentSpec {

@@ -1,0 +1,45 @@
+import type { AnalysisProgress } from '../../core/analysis/service.js';
+import { type Command, output } from '../context.js';
+
+function formatEta(s: number | null): string {
+  if (s === null) return '';
+  if (s < 90) return ` ETA ${s}s`;
+  if (s < 5400) return ` ETA ${Math.round(s / 60)} min`;
+  return ` ETA ${(s / 3600).toFixed(1)} h`;
+}
+
+/** One progress line for the analysis queue. */
+export function formatAnalysisProgress(p: AnalysisProgress): string {
+  const total = p.done + p.queued;
+  return `Analysing ${p.done}/${total} tracks, ${p.segmentsPerSecond.toFixed(1)} segments/s${formatEta(p.etaSeconds)}${p.currentTitle ? `  ${p.currentTitle}` : ''}`;
+}
+
+/** `analyze [--full | --policy quick:N]`: queue everything not analysed and run the queue to the end. */
+export const analyze: Command = async (c) => {
+  const policy = c.args.values.full ? 'full' : c.args.values.policy;
+  const stream = c.io.stderr as NodeJS.WriteStream;
+  const off = c.core.events.on('analysis-progress', (p) => {
+    if (stream.isTTY) stream.write(`\r\x1b[2K${formatAnalysisProgress(p).slice(0, (stream.columns || 80) - 1)}`);
+  });
+  const onSigint = (): void => {
+    c.core.invoke('analysis-pause').catch(() => undefined);
+    c.core.context.analysis.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const { queued } = await c.core.invoke('analysis-start', { policy });
+    const summary = await c.core.invoke('analysis-wait');
+    if (stream.isTTY) stream.write('\r\x1b[2K');
+    output(c, { queued, ...summary }, () => {
+      const lines = [
+        `${summary.cancelled ? 'Analysis cancelled' : 'Analysis finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.analyzed} tracks analysed (${summary.segments} segments), ${summary.failed} failed`,
+      ];
+      for (const f of summary.failures) lines.push(`  ${f.path}: ${f.error}`);
+      return lines.join('\n');
+    });
+    return summary.cancelled ? 130 : 0;
+  } finally {
+    off();
+    process.off('SIGINT', onSigint);
+  }
+};

@@ -1,0 +1,14 @@
+import { resolve } from 'node:path';
+import { type Command, output, positional } from '../context.js';
+
+/** `export-features <out>`: features of analysed segments plus accepted tags, for the training pipeline. */
+export const exportFeatures: Command = async (c) => {
+  const outDir = resolve(positional(c.args, 1, 'output folder'));
+  const r = await c.core.invoke('analysis-export-features', { outDir });
+  return output(c, r, () =>
+    [
+      `Wrote ${r.segments} segments of ${r.tracks} tracks (${r.packKey}) to ${r.outDir}: features.npy [${r.shape.join(', ')}], segments.json, labels.json`,
+      ...r.skipped.map((s) => `  skipped track ${s.trackId}: ${s.reason}`),
+    ].join('\n'),
+  );
+};

@@ -1,0 +1,64 @@
+import type { InstalledPack } from '../../core/model/pack-store.js';
+import { type Command, UsageError, output, positional } from '../context.js';
+
+function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.round(n / 1e3)} kB`;
+}
+
+function formatPacks(packs: InstalledPack[]): string {
+  if (packs.length === 0) return 'No model packs installed. Install one with: moodshelf models install <folder|zip|hf:org/repo|https URL>';
+  return packs
+    .map((p) => `${p.active ? '*' : ' '} ${p.key.padEnd(32)} ${p.kind.padEnd(6)} ${formatBytes(p.sizeBytes).padStart(9)}  ${p.name}`)
+    .join('\n');
+}
+
+/** `models list|install|use|remove|catalog`. */
+export const models: Command = async (c) => {
+  const sub = c.args.positionals[1];
+  switch (sub) {
+    case 'list':
+    case undefined: {
+      const packs = await c.core.invoke('models-list');
+      return output(c, packs, () => formatPacks(packs));
+    }
+    case 'catalog': {
+      const entries = await c.core.invoke('models-catalog');
+      return output(c, entries, () =>
+        entries
+          .map(
+            (e) =>
+              `${e.default ? '*' : ' '} ${e.source.padEnd(44)} ${formatBytes(e.sizeBytes).padStart(9)}  ${e.name}${e.installed ? ' (installed)' : ''}`,
+          )
+          .join('\n'),
+      );
+    }
+    case 'install': {
+      const source = positional(c.args, 2, 'pack source (folder, .zip, hf:org/repo[@revision] or https URL)');
+      const tty = (c.io.stderr as NodeJS.WriteStream).isTTY === true;
+      const off = c.core.events.on('model-install-progress', (p) => {
+        if (!tty) return;
+        const pct = p.totalBytes ? ` ${Math.floor((p.receivedBytes / p.totalBytes) * 100)}% of ${formatBytes(p.totalBytes)}` : '';
+        c.io.stderr.write(`\r\x1b[2K${p.phase}${pct}${p.file ? ` ${p.file}` : ''}`);
+      });
+      try {
+        const pack = await c.core.invoke('models-install', { source });
+        if (tty) c.io.stderr.write('\r\x1b[2K');
+        return output(c, pack, () => `Installed ${pack.key} (${formatBytes(pack.sizeBytes)})${pack.active ? ', active' : ''}`);
+      } finally {
+        off();
+      }
+    }
+    case 'use': {
+      const pack = await c.core.invoke('models-use', { ref: positional(c.args, 2, 'pack id or id@version') });
+      return output(c, pack, () => `Now using ${pack.key}; ${pack.queued} tracks queued for analysis (run: moodshelf analyze)`);
+    }
+    case 'remove': {
+      const pack = await c.core.invoke('models-remove', { ref: positional(c.args, 2, 'pack id or id@version') });
+      return output(c, pack, () => `Removed ${pack.key} and its results`);
+    }
+    default:
+      throw new UsageError(`unknown models command "${sub}" (list, catalog, install, use, remove)`);
+  }
+};

@@ -1,0 +1,82 @@
+import type { parseArgs } from 'node:util';
+import type { Core } from '../core/index.js';
+
+/** Where the CLI writes; tests pass their own to capture output. */
+export interface CliIo {
+  stdout: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+}
+
+/** The options every command may read (parseArgs is global: one table for all commands). */
+export const CLI_OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  status: { type: 'string' },
+  search: { type: 'string' },
+  sort: { type: 'string' },
+  desc: { type: 'boolean', default: false },
+  limit: { type: 'string' },
+  n: { type: 'string', short: 'n' },
+  full: { type: 'boolean', default: false },
+  policy: { type: 'string' },
+  description: { type: 'string' },
+  vocab: { type: 'string', multiple: true },
+  quantile: { type: 'string' },
+  'n-samples': { type: 'string' },
+  vectors: { type: 'string' },
+  'hub-endpoint': { type: 'string' },
+  threads: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
+} as const;
+
+/** Parsed command line. */
+export type Parsed = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: typeof CLI_OPTIONS }>>;
+
+/** A usage mistake: exit code 2 and a pointer to --help. */
+export class UsageError extends Error {}
+
+/** What a command receives. */
+export interface CommandContext {
+  core: Core;
+  io: CliIo;
+  args: Parsed;
+  asJson: boolean;
+}
+
+/** A CLI command: returns the exit code. */
+export type Command = (c: CommandContext) => Promise<number>;
+
+/** Prints a line to stdout. */
+export function print(io: CliIo, text: string): void {
+  io.stdout.write(`${text}\n`);
+}
+
+/** Prints a value as pretty JSON to stdout. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints JSON or text depending on --json. */
+export function output(c: CommandContext, value: unknown, text: () => string): number {
+  if (c.asJson) printJson(c.io, value);
+  else print(c.io, text());
+  return 0;
+}
+
+/** The n-th positional argument, or a usage error naming what is missing. */
+export function positional(p: Parsed, index: number, what: string): string {
+  const v = p.positionals[index];
+  if (v === undefined) throw new UsageError(`missing ${what}`);
+  return v;
+}
+
+/** A numeric option, or a usage error. */
+export function numberOption(value: string | undefined, name: string, integer = true): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0)
+    throw new UsageError(`--${name} must be a ${integer ? 'whole ' : ''}number`);
+  return n;
+}

@@ -1,0 +1,129 @@
+import type { CoreContext } from '../api/context.js';
+import { asObject, optionalInt, optionalString, requireInt, requireString } from '../api/validate.js';
+import { labelVectors } from '../labels/embeddings.js';
+import { allVocabularies, embeddedText, findVocabulary } from '../labels/store.js';
+import { getTrack, type Track } from '../tracks/queries.js';
+import { UserError } from '../util/errors.js';
+import { percentileOf, scoreTracks, songVote } from './scoring.js';
+import { dot } from './vectors.js';
+
+/** One label's score for a track. */
+export interface LabelScore {
+  vocabulary: string;
+  label: string;
+  /** Mean segment cosine (raw, kept for research use). */
+  score: number;
+  /** Share of the library's analysed tracks scoring at or below this one, 0-100. */
+  percentile: number;
+  /** Cosine per analysed segment, in time order. */
+  segmentScores: number[];
+}
+
+/** Everything the inspector and `moodshelf scores` show for a track. */
+export interface TrackScores {
+  trackId: number;
+  packKey: string;
+  segments: { index: number; start: number }[];
+  labels: LabelScore[];
+  /** The paper's song-level tags per vocabulary (k = the vocabulary's top-k). */
+  tags: { vocabulary: string; labels: { label: string; votes: number; meanScore: number }[] }[];
+}
+
+/** A track ranked for a label. */
+export interface RankedTrack {
+  track: Track;
+  score: number;
+  percentile: number;
+}
+
+/** Handlers for scores. Their signatures are the API contract. */
+export function createScoreHandlers(ctx: CoreContext) {
+  const sortedCache = new Map<string, Float32Array>();
+  let cacheStamp = '';
+  const sortedScores = (stamp: string, text: string, scores: () => Float32Array): Float32Array => {
+    if (stamp !== cacheStamp) {
+      sortedCache.clear();
+      cacheStamp = stamp;
+    }
+    let s = sortedCache.get(text);
+    if (!s) {
+      s = scores().slice().sort();
+      sortedCache.set(text, s);
+    }
+    return s;
+  };
+
+  return {
+    /** A track's score for every label of one vocabulary (or all), with percentiles, segments and tags. */
+    'scores-track': async (params: { trackId: number; vocabulary?: string }): Promise<TrackScores> => {
+      const o = asObject(params, 'scores-track');
+      const trackId = requireInt(o, 'trackId', 'scores-track', 1, Number.MAX_SAFE_INTEGER);
+      const { pack, manifest } = ctx.models.active();
+      const index = ctx.index.get(pack.key);
+      const row = index.rowOf.get(trackId);
+      if (row === undefined)
+        throw new UserError(`Track ${trackId} is not analysed with ${pack.key} yet (run: moodshelf analyze)`, 'E_NOT_ANALYZED');
+      const vocabId = optionalString(o, 'vocabulary', 'scores-track');
+      const all = allVocabularies(ctx.db, manifest);
+      const vocabs = vocabId ? [findVocabulary(all, vocabId)] : all;
+      const entries = vocabs.flatMap((v) =>
+        v.labels.map((l) => ({ vocabulary: v.id, label: l, text: embeddedText(l, v.descriptions?.[l]) })),
+      );
+      const vectors = await labelVectors(
+        ctx.db,
+        pack.key,
+        ctx.models.activeModel(),
+        entries.map((e) => e.text),
+      );
+      const from = index.segOffsets[row] as number;
+      const to = index.segOffsets[row + 1] as number;
+      const segs = Array.from({ length: to - from }, (_, k) => from + k);
+      const labels = entries.map((e, i) => {
+        const v = vectors[i] as Float32Array;
+        const score = dot(index.tracks, v, row * index.dim);
+        const sorted = sortedScores(index.stamp, e.text, () => scoreTracks(index, v));
+        return {
+          vocabulary: e.vocabulary,
+          label: e.label,
+          score,
+          percentile: percentileOf(score, sorted),
+          segmentScores: segs.map((s) => dot(index.segments, v, s * index.dim)),
+        };
+      });
+      const tags = vocabs.map((v) => {
+        const mine = labels.filter((l) => l.vocabulary === v.id);
+        const perSegment = segs.map((_, k) => Float32Array.from(mine.map((l) => l.segmentScores[k] as number)));
+        return {
+          vocabulary: v.id,
+          labels: songVote(perSegment, v.topK).map((x) => ({ label: mine[x.label]?.label ?? '', votes: x.votes, meanScore: x.meanScore })),
+        };
+      });
+      return {
+        trackId,
+        packKey: pack.key,
+        segments: segs.map((s) => ({ index: index.segIndex[s] as number, start: index.segStart[s] as number })),
+        labels,
+        tags,
+      };
+    },
+    /** The tracks that match any label text best (zero-shot: the text need not be in a vocabulary). */
+    'scores-top': async (params: { label: string; limit?: number }): Promise<RankedTrack[]> => {
+      const o = asObject(params, 'scores-top');
+      const text = requireString(o, 'label', 'scores-top');
+      const limit = optionalInt(o, 'limit', 'scores-top', 1, 100_000) ?? 20;
+      const { pack } = ctx.models.active();
+      const index = ctx.index.get(pack.key);
+      const [v] = await labelVectors(ctx.db, pack.key, ctx.models.activeModel(), [text]);
+      const scores = scoreTracks(index, v as Float32Array);
+      const sorted = scores.slice().sort();
+      const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+      return order.slice(0, limit).flatMap((i) => {
+        const track = getTrack(ctx.db, index.trackIds[i] as number);
+        return track ? [{ track, score: scores[i] as number, percentile: percentileOf(scores[i] as number, sorted) }] : [];
+      });
+    },
+  };
+}
+
+/** The scores part of the API contract, derived from the implementation. */
+export type ScoreHandlers = ReturnType<typeof createScoreHandlers>;

@@ -1,0 +1,29 @@
+import type { Db } from '../db/database.js';
+import type { JointModel } from '../model/joint-model.js';
+import { fromBlob, toBlob } from '../analysis/vectors.js';
+
+/**
+ * Embeds label texts with the pack's label encoder, caching each text's vector per encoder so that a
+ * vocabulary is encoded once, and scoring never waits for the text model twice for the same words.
+ */
+export async function labelVectors(db: Db, encoderKey: string, model: JointModel, texts: string[]): Promise<Float32Array[]> {
+  const get = db.prepare('SELECT embedding FROM label_embeddings WHERE encoder_key = ? AND text = ?');
+  const found = new Map<string, Float32Array>();
+  for (const t of new Set(texts)) {
+    const row = get.get(encoderKey, t) as { embedding: Buffer } | undefined;
+    if (row) found.set(t, fromBlob(row.embedding));
+  }
+  const missing = [...new Set(texts)].filter((t) => !found.has(t));
+  if (missing.length > 0) {
+    const vectors = await model.embedText(missing);
+    const put = db.prepare('INSERT OR REPLACE INTO label_embeddings (encoder_key, text, embedding) VALUES (?, ?, ?)');
+    db.transaction(() => {
+      missing.forEach((t, i) => {
+        const v = vectors[i] as Float32Array;
+        found.set(t, v);
+        put.run(encoderKey, t, toBlob(v));
+      });
+    })();
+  }
+  return texts.map((t) => found.get(t) as Float32Array);
+}

@@ -1,0 +1,92 @@
+import type { CoreContext } from '../api/context.js';
+import { asObject, optionalInt, optionalString, requireString } from '../api/validate.js';
+import { dot } from '../analysis/vectors.js';
+import { labelVectors } from './embeddings.js';
+import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, type LabelEntry } from './store.js';
+import { USER_VOCABULARY } from './vocabularies.js';
+
+/** A label near another one, by cosine of their embeddings. */
+export interface SimilarLabel extends LabelEntry {
+  cosine: number;
+}
+
+/** Cosine at or above which two labels are flagged as near-duplicates. */
+export const NEAR_DUPLICATE_COSINE = 0.9;
+
+/** Every label across vocabularies ranked by cosine to `text` (embedded with the active pack's encoder). */
+export async function similarLabels(
+  ctx: CoreContext,
+  text: string,
+  limit: number,
+  exclude?: { vocabulary: string; name: string },
+): Promise<SimilarLabel[]> {
+  const { pack, manifest } = ctx.models.active();
+  const model = ctx.models.activeModel();
+  const entries = labelEntries(allVocabularies(ctx.db, manifest)).filter(
+    (e) => !(exclude && e.vocabulary === exclude.vocabulary && e.name === exclude.name),
+  );
+  const [query, ...vectors] = await labelVectors(ctx.db, pack.key, model, [
+    text,
+    ...entries.map((e) => embeddedText(e.name, e.description)),
+  ]);
+  return entries
+    .map((e, i) => ({ ...e, cosine: dot(query as Float32Array, vectors[i] as Float32Array) }))
+    .sort((a, b) => b.cosine - a.cosine)
+    .slice(0, limit);
+}
+
+/** Handlers for vocabularies and labels. Their signatures are the API contract. */
+export function createLabelHandlers(ctx: CoreContext) {
+  const manifest = () => {
+    try {
+      return ctx.models.active().manifest;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    /** All labels (built-in, pack and user vocabularies), or one vocabulary's. */
+    'labels-list': (params?: { vocabulary?: string }): LabelEntry[] => {
+      const vocabulary = optionalString(asObject(params, 'labels-list'), 'vocabulary', 'labels-list');
+      const entries = labelEntries(allVocabularies(ctx.db, manifest()));
+      return vocabulary ? entries.filter((e) => e.vocabulary === vocabulary) : entries;
+    },
+    /**
+     * Adds a user label. With a pack installed it is embedded at once (so scoring it is instant) and the
+     * nearest existing labels come back, with near-duplicates flagged.
+     */
+    'labels-add': async (params: {
+      text: string;
+      description?: string;
+      vocabulary?: string;
+    }): Promise<{ label: LabelEntry; similar: SimilarLabel[]; nearDuplicates: SimilarLabel[] }> => {
+      const o = asObject(params, 'labels-add');
+      const label = addUserLabel(
+        ctx.db,
+        requireString(o, 'text', 'labels-add'),
+        optionalString(o, 'description', 'labels-add') ?? null,
+        optionalString(o, 'vocabulary', 'labels-add') ?? USER_VOCABULARY,
+      );
+      if (!manifest()) return { label, similar: [], nearDuplicates: [] };
+      const similar = await similarLabels(ctx, embeddedText(label.name, label.description), 5, label);
+      return { label, similar, nearDuplicates: similar.filter((s) => s.cosine >= NEAR_DUPLICATE_COSINE) };
+    },
+    /** Removes a user label; the result can be passed back to labels-add to undo. */
+    'labels-remove': (params: { text: string; vocabulary?: string }): LabelEntry => {
+      const o = asObject(params, 'labels-remove');
+      return removeUserLabel(
+        ctx.db,
+        requireString(o, 'text', 'labels-remove'),
+        optionalString(o, 'vocabulary', 'labels-remove') ?? USER_VOCABULARY,
+      );
+    },
+    /** The labels nearest to any text, across all vocabularies, with their cosine. */
+    'labels-similar': (params: { text: string; limit?: number }): Promise<SimilarLabel[]> => {
+      const o = asObject(params, 'labels-similar');
+      return similarLabels(ctx, requireString(o, 'text', 'labels-similar'), optionalInt(o, 'limit', 'labels-similar', 1, 1000) ?? 10);
+    },
+  };
+}
+
+/** The labels part of the API contract, derived from the implementation. */
+export type LabelHandlers = ReturnType<typeof createLabelHandlers>;

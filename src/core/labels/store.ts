@@ -1,0 +1,95 @@
+import type { Db } from '../db/database.js';
+import type { PackManifest } from '../model/manifest.js';
+import { UserError } from '../util/errors.js';
+import { BUILTIN_VOCABULARIES, USER_VOCABULARY, type Vocabulary } from './vocabularies.js';
+
+/** One label as listed: which vocabulary, its display name, and the text that is embedded. */
+export interface LabelEntry {
+  vocabulary: string;
+  name: string;
+  description: string | null;
+  builtin: boolean;
+}
+
+/** The text embedded for a label: its description when it has one (the paper's expanded labels). */
+export function embeddedText(name: string, description: string | null | undefined): string {
+  return description && description.trim() !== '' ? description : name;
+}
+
+/** User vocabularies from the database. */
+export function userVocabularies(db: Db): Vocabulary[] {
+  const rows = db.prepare('SELECT vocabulary, name, description FROM user_labels ORDER BY vocabulary, id').all() as {
+    vocabulary: string;
+    name: string;
+    description: string | null;
+  }[];
+  const byVocab = new Map<string, Vocabulary>();
+  for (const r of rows) {
+    const v = byVocab.get(r.vocabulary) ?? {
+      id: r.vocabulary,
+      name: r.vocabulary === USER_VOCABULARY ? 'My labels' : r.vocabulary,
+      topK: 3,
+      labels: [],
+      descriptions: {},
+      builtin: false,
+    };
+    v.labels.push(r.name);
+    if (r.description) (v.descriptions as Record<string, string>)[r.name] = r.description;
+    byVocab.set(r.vocabulary, v);
+  }
+  return [...byVocab.values()];
+}
+
+/**
+ * Every vocabulary: the built-in ones (a pack's copy wins, for its descriptions, when it ships one
+ * with the same id), any other vocabulary the pack ships, then the user's.
+ */
+export function allVocabularies(db: Db, manifest?: PackManifest): Vocabulary[] {
+  const fromPack = new Map((manifest?.vocabularies ?? []).map((v) => [v.id, { ...v, builtin: true } as Vocabulary]));
+  const builtins = BUILTIN_VOCABULARIES.map((v) => {
+    const p = fromPack.get(v.id);
+    fromPack.delete(v.id);
+    return p ? { ...v, descriptions: p.descriptions } : v;
+  });
+  return [...builtins, ...fromPack.values(), ...userVocabularies(db)];
+}
+
+/** Finds a vocabulary by id, or throws naming the ones that exist. */
+export function findVocabulary(vocabs: Vocabulary[], id: string): Vocabulary {
+  const v = vocabs.find((x) => x.id === id);
+  if (!v) throw new UserError(`No vocabulary "${id}" (there are: ${vocabs.map((x) => x.id).join(', ')})`, 'E_NOT_FOUND');
+  return v;
+}
+
+/** Flattens vocabularies into label entries. */
+export function labelEntries(vocabs: Vocabulary[]): LabelEntry[] {
+  return vocabs.flatMap((v) =>
+    v.labels.map((name) => ({ vocabulary: v.id, name, description: v.descriptions?.[name] ?? null, builtin: v.builtin })),
+  );
+}
+
+/** Adds a user label (trimmed); a duplicate in the same vocabulary is refused. */
+export function addUserLabel(db: Db, name: string, description: string | null, vocabulary = USER_VOCABULARY): LabelEntry {
+  const clean = name.trim().replace(/\s+/g, ' ');
+  if (clean === '') throw new UserError('A label needs some text', 'E_INVALID');
+  if (clean.length > 200) throw new UserError('A label can be at most 200 characters', 'E_INVALID');
+  if (BUILTIN_VOCABULARIES.some((v) => v.id === vocabulary))
+    throw new UserError(`"${vocabulary}" is a built-in vocabulary; add labels to your own (default: ${USER_VOCABULARY})`, 'E_INVALID');
+  const exists = db.prepare('SELECT 1 FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, clean);
+  if (exists) throw new UserError(`"${clean}" is already in ${vocabulary}`, 'E_EXISTS');
+  db.prepare('INSERT INTO user_labels (vocabulary, name, description) VALUES (?, ?, ?)').run(
+    vocabulary,
+    clean,
+    description?.trim() || null,
+  );
+  return { vocabulary, name: clean, description: description?.trim() || null, builtin: false };
+}
+
+/** Removes a user label; returns what was removed so the caller can offer undo. */
+export function removeUserLabel(db: Db, name: string, vocabulary = USER_VOCABULARY): LabelEntry {
+  const row = db.prepare('SELECT name, description FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, name) as
+    { name: string; description: string | null } | undefined;
+  if (!row) throw new UserError(`No label "${name}" in ${vocabulary}`, 'E_NOT_FOUND');
+  db.prepare('DELETE FROM user_labels WHERE vocabulary = ? AND name = ?').run(vocabulary, name);
+  return { vocabulary, name: row.name, description: row.description, builtin: false };
+}

@@ -1,0 +1,87 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { UserError } from '../util/errors.js';
+import { sha256File } from './files.js';
+
+/** Bytes received so far for one download. */
+export type ByteProgress = (received: number, total: number | null) => void;
+
+/** Options for {@link downloadFile}. */
+export interface DownloadOptions {
+  expectedSha256?: string;
+  expectedSize?: number;
+  onProgress?: ByteProgress;
+  signal?: AbortSignal;
+  /** What to call the file in error messages (e.g. "hf:org/repo: audio/encoder.onnx"). */
+  label: string;
+}
+
+/**
+ * Downloads `url` to `dest`, streaming to `<dest>.part` and resuming an interrupted download with an
+ * HTTP Range request. The finished file is checked against its sha256 before it is renamed into place;
+ * a mismatch deletes it so the next attempt starts clean.
+ */
+export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<void> {
+  const part = `${dest}.part`;
+  await mkdir(dirname(dest), { recursive: true });
+  let have = await stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (options.expectedSize !== undefined && have > options.expectedSize) {
+    await unlink(part);
+    have = 0;
+  }
+  if (options.expectedSize === undefined || have < options.expectedSize) {
+    const headers: Record<string, string> = have > 0 ? { Range: `bytes=${have}-` } : {};
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: options.signal, redirect: 'follow' });
+    } catch (err) {
+      throw new UserError(
+        `${options.label}: download failed (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`,
+        'E_DOWNLOAD',
+      );
+    }
+    if (res.status === 404) throw new UserError(`${options.label}: not found on the server (HTTP 404)`, 'E_DOWNLOAD_404');
+    if (res.status === 416 && options.expectedSize !== undefined && have === options.expectedSize) {
+      // Already complete.
+    } else {
+      if (res.status !== 200 && res.status !== 206)
+        throw new UserError(`${options.label}: download failed (HTTP ${res.status})`, 'E_DOWNLOAD');
+      const append = res.status === 206 && have > 0;
+      if (!append) have = 0;
+      const length = Number(res.headers.get('content-length') ?? NaN);
+      const total = options.expectedSize ?? (Number.isFinite(length) ? have + length : null);
+      let received = have;
+      const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+      body.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        options.onProgress?.(received, total);
+      });
+      await pipeline(body, createWriteStream(part, { flags: append ? 'a' : 'w' }), { signal: options.signal });
+    }
+  }
+  const size = (await stat(part)).size;
+  if (options.expectedSize !== undefined && size !== options.expectedSize) {
+    throw new UserError(
+      `${options.label}: incomplete download (${size} of ${options.expectedSize} bytes); run the install again to resume`,
+      'E_DOWNLOAD',
+    );
+  }
+  if (options.expectedSha256) {
+    const actual = await sha256File(part);
+    if (actual !== options.expectedSha256) {
+      await unlink(part);
+      throw new UserError(
+        `${options.label}: corrupt download (sha256 ${actual.slice(0, 12)}…, expected ${options.expectedSha256.slice(0, 12)}…); the partial file was deleted`,
+        'E_PACK_CORRUPT',
+      );
+    }
+  }
+  await rename(part, dest);
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { downloadFile, type ByteProgress } from './download.js';
+import { readManifest, verifyPackFiles } from './files.js';
+import { packKey, parseManifest, type PackManifest } from './manifest.js';
+import { extractZip } from './zip.js';
+
+/** Where an install is in its work, for progress bars. */
+export interface InstallProgress {
+  source: string;
+  phase: 'downloading' | 'extracting' | 'verifying' | 'checking' | 'installing';
+  file: string | null;
+  receivedBytes: number;
+  totalBytes: number | null;
+}
+
+/** Options for {@link installPack}. */
+export interface InstallOptions {
+  packsDir: string;
+  /** Hub host for `hf:` sources (default $MOODSHELF_HF_ENDPOINT, $HF_ENDPOINT, then huggingface.co). */
+  hubEndpoint?: string;
+  onProgress?: (p: InstallProgress) => void;
+  signal?: AbortSignal;
+  /** Loads the staged pack and checks tensor shapes before it is installed. */
+  check?: (dir: string, manifest: PackManifest) => Promise<void>;
+}
+
+/** The result of an install. */
+export interface InstalledPackFiles {
+  manifest: PackManifest;
+  path: string;
+  sizeBytes: number;
+}
+
+const HF_SOURCE = /^hf:([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
+
+/** Parses `hf:org/repo[@revision]`. */
+export function parseHubSource(source: string): { repo: string; revision: string } | null {
+  const m = HF_SOURCE.exec(source);
+  return m ? { repo: m[1] as string, revision: m[2] ?? 'main' } : null;
+}
+
+/** The hub endpoint to use: option, environment, or the public hub. */
+export function hubEndpoint(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return (explicit ?? env.MOODSHELF_HF_ENDPOINT ?? env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
+}
+
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
+  }
+  return total;
+}
+
+/** A zip may hold the pack at its root or inside one top-level folder. */
+async function packRoot(dir: string): Promise<string> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (entries.some((e) => e.name === 'manifest.json')) return dir;
+  const dirs = entries.filter((e) => e.isDirectory());
+  if (dirs.length === 1 && dirs[0]) return join(dir, dirs[0].name);
+  return dir;
+}
+
+async function stageFromHub(
+  source: string,
+  hub: { repo: string; revision: string },
+  staging: string,
+  downloads: string,
+  o: InstallOptions,
+): Promise<string> {
+  const base = `${hubEndpoint(o.hubEndpoint)}/${hub.repo}/resolve/${encodeURIComponent(hub.revision)}`;
+  // Files download into a folder per repo and revision that survives a failed attempt, so a second
+  // `install` resumes with Range requests instead of starting over.
+  const cache = join(downloads, `${hub.repo.replace('/', '--')}@${hub.revision.replace(/[^\w.-]/g, '_')}`);
+  await downloadFile(`${base}/manifest.json`, join(cache, 'manifest.json.new'), { label: `${source}: manifest.json`, signal: o.signal });
+  await rename(join(cache, 'manifest.json.new'), join(cache, 'manifest.json'));
+  const manifest = await readManifest(cache);
+  const files = Object.entries(manifest.files);
+  const totalBytes = files.reduce((s, [, f]) => s + f.size, 0);
+  let done = 0;
+  for (const [name, f] of files) {
+    const dest = join(cache, name);
+    const have = await stat(dest).then(
+      (s) => s.size === f.size,
+      () => false,
+    );
+    if (!have) {
+      const progress: ByteProgress = (received) =>
+        o.onProgress?.({ source, phase: 'downloading', file: name, receivedBytes: done + received, totalBytes });
+      await downloadFile(`${base}/${name.split('/').map(encodeURIComponent).join('/')}`, dest, {
+        label: `${source}: ${name}`,
+        expectedSha256: f.sha256,
+        expectedSize: f.size,
+        onProgress: progress,
+        signal: o.signal,
+      });
+    }
+    done += f.size;
+    o.onProgress?.({ source, phase: 'downloading', file: name, receivedBytes: done, totalBytes });
+  }
+  await cp(cache, staging, { recursive: true });
+  return cache;
+}
+
+async function stageFromUrl(source: string, staging: string, downloads: string, o: InstallOptions): Promise<void> {
+  const zipPath = join(
+    downloads,
+    `${basename(new URL(source).pathname) || 'pack'}-${Buffer.from(source).toString('base64url').slice(0, 24)}.zip`,
+  );
+  await downloadFile(source, zipPath, {
+    label: source,
+    signal: o.signal,
+    onProgress: (received, total) =>
+      o.onProgress?.({ source, phase: 'downloading', file: basename(zipPath), receivedBytes: received, totalBytes: total }),
+  });
+  o.onProgress?.({ source, phase: 'extracting', file: null, receivedBytes: 0, totalBytes: null });
+  await extractZip(zipPath, staging);
+  await rm(zipPath, { force: true });
+}
+
+async function stageFromPath(source: string, staging: string, o: InstallOptions): Promise<void> {
+  const st = await stat(source).catch(() => null);
+  if (!st) throw new UserError(`${source}: no such folder or file`, 'E_PACK_SOURCE');
+  if (st.isDirectory()) {
+    await cp(source, staging, { recursive: true });
+  } else if (source.toLowerCase().endsWith('.zip')) {
+    o.onProgress?.({ source, phase: 'extracting', file: null, receivedBytes: 0, totalBytes: null });
+    await extractZip(source, staging);
+  } else {
+    throw new UserError(`${source}: not a model pack (expected a folder, a .zip, hf:org/repo or an https URL)`, 'E_PACK_SOURCE');
+  }
+}
+
+/**
+ * Installs a pack from a folder, a zip, `hf:org/repo[@revision]` or an http(s) URL of a zip. Everything
+ * happens in a staging folder: the manifest is validated, every file's size and sha256 checked, the
+ * models loaded and their shapes checked; only then is the folder renamed into place, so a failed or
+ * interrupted install never leaves a half pack and never touches an installed one.
+ */
+export async function installPack(source: string, o: InstallOptions): Promise<InstalledPackFiles> {
+  const staging = join(o.packsDir, '.staging', randomBytes(6).toString('hex'));
+  const downloads = join(o.packsDir, '.downloads');
+  await mkdir(staging, { recursive: true });
+  let hubCache: string | null = null;
+  try {
+    const hub = parseHubSource(source);
+    if (hub) hubCache = await stageFromHub(source, hub, staging, downloads, o);
+    else if (/^https?:\/\//i.test(source)) await stageFromUrl(source, staging, downloads, o);
+    else if (source.startsWith('hf:')) throw new UserError(`${source}: expected hf:org/repo or hf:org/repo@revision`, 'E_PACK_SOURCE');
+    else await stageFromPath(source, staging, o);
+    const root = await packRoot(staging);
+    const manifest = await readManifest(root);
+    o.onProgress?.({ source, phase: 'verifying', file: null, receivedBytes: 0, totalBytes: null });
+    await verifyPackFiles(root, manifest, (name) =>
+      o.onProgress?.({ source, phase: 'verifying', file: name, receivedBytes: 0, totalBytes: null }),
+    );
+    o.onProgress?.({ source, phase: 'checking', file: null, receivedBytes: 0, totalBytes: null });
+    await o.check?.(root, manifest);
+    o.onProgress?.({ source, phase: 'installing', file: null, receivedBytes: 0, totalBytes: null });
+    const target = join(o.packsDir, packKey(manifest));
+    const old = `${target}.old-${randomBytes(4).toString('hex')}`;
+    const replacing = await stat(target).then(
+      () => true,
+      () => false,
+    );
+    if (replacing) await rename(target, old);
+    await rename(root, target);
+    if (replacing) await rm(old, { recursive: true, force: true });
+    if (hubCache) await rm(hubCache, { recursive: true, force: true });
+    return { manifest, path: target, sizeBytes: await dirSize(target) };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+export { parseManifest };

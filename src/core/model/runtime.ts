@@ -1,0 +1,111 @@
+import { basename, dirname } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { env as hfEnv, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+
+/** Threads and batch size for inference; defaults leave one core for decoding and the rest of the app. */
+export interface RuntimeOptions {
+  /** ONNX Runtime intra-op threads (0 = let ONNX Runtime decide). */
+  threads?: number;
+  /** Segments per encoder run. */
+  batchSize?: number;
+}
+
+/** A float32 tensor's data and shape, as the rest of the core sees it (no ONNX types leak out). */
+export interface TensorData {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/**
+ * The one place that owns ML sessions: ONNX Runtime sessions (audio encoder, head) and transformers.js
+ * pipelines (label encoders) are created here, cached by file, run, and disposed together. Everything
+ * runs in Node (the core host process), never in the renderer.
+ */
+export class ModelRuntime {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly textPipelines = new Map<string, Promise<FeatureExtractionPipeline>>();
+  /** transformers.js reads its model folder from a global; loads are serialised so two never race. */
+  private static loading: Promise<unknown> = Promise.resolve();
+  readonly threads: number;
+  readonly batchSize: number;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.threads = options.threads ?? 0;
+    this.batchSize = Math.max(1, options.batchSize ?? 1);
+  }
+
+  private sessionOptions(): ort.InferenceSession.SessionOptions {
+    return {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      ...(this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {}),
+    };
+  }
+
+  /** The session for an ONNX file, created once. */
+  session(file: string): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(file);
+    if (!s) {
+      s = ort.InferenceSession.create(file, this.sessionOptions());
+      this.sessions.set(file, s);
+      s.catch(() => this.sessions.delete(file));
+    }
+    return s;
+  }
+
+  /** Runs one float32 input through an ONNX file and returns the named output. */
+  async run(file: string, inputName: string, input: TensorData, outputName: string): Promise<TensorData> {
+    const session = await this.session(file);
+    const feeds = { [inputName]: new ort.Tensor('float32', input.data, input.dims as number[]) };
+    const out = await session.run(feeds);
+    const t = out[outputName];
+    if (!t) throw new Error(`${file}: no output named "${outputName}" (it has ${session.outputNames.join(', ')})`);
+    const result = { data: t.data as Float32Array, dims: [...t.dims] };
+    for (const v of Object.values(out)) v.dispose();
+    return result;
+  }
+
+  /** Input and output names of an ONNX file (for shape and contract checks). */
+  async signature(file: string): Promise<{ inputs: readonly string[]; outputs: readonly string[] }> {
+    const s = await this.session(file);
+    return { inputs: s.inputNames, outputs: s.outputNames };
+  }
+
+  /**
+   * A transformers.js feature-extraction pipeline over a local model folder (never the network).
+   * transformers.js resolves a model id under the global `env.localModelPath`, so the folder's parent
+   * becomes that path and its name the id, one load at a time.
+   */
+  textPipeline(folder: string): Promise<FeatureExtractionPipeline> {
+    let p = this.textPipelines.get(folder);
+    if (!p) {
+      const load = async (): Promise<FeatureExtractionPipeline> => {
+        hfEnv.allowRemoteModels = false;
+        hfEnv.allowLocalModels = true;
+        hfEnv.localModelPath = `${dirname(folder)}/`;
+        return (await pipeline('feature-extraction', basename(folder), {
+          dtype: 'fp32',
+          local_files_only: true,
+          session_options: this.sessionOptions(),
+        })) as FeatureExtractionPipeline;
+      };
+      p = ModelRuntime.loading.then(load, load);
+      ModelRuntime.loading = p.catch(() => undefined);
+      this.textPipelines.set(folder, p);
+      p.catch(() => this.textPipelines.delete(folder));
+    }
+    return p;
+  }
+
+  /** Releases every session and pipeline. */
+  async dispose(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    const pipes = [...this.textPipelines.values()];
+    this.sessions.clear();
+    this.textPipelines.clear();
+    await Promise.all([
+      ...sessions.map((s) => s.then((x) => x.release()).catch(() => undefined)),
+      ...pipes.map((p) => p.then((x) => x.dispose()).catch(() => undefined)),
+    ]);
+  }
+}

@@ -1,0 +1,111 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../util/logger.js';
+import { UserError } from '../util/errors.js';
+import { installPack, type InstallProgress } from './install.js';
+import { checkJointPack, loadJointModel, type JointModel } from './joint-model.js';
+import { packKey, type PackManifest } from './manifest.js';
+import { activePackKey, deletePack, findPack, listPacks, recordPack, setActivePack, type InstalledPack } from './pack-store.js';
+import { ModelRuntime, type RuntimeOptions } from './runtime.js';
+
+/** Owns installed packs, the active pack and the loaded model. */
+export interface ModelService {
+  list(): InstalledPack[];
+  install(source: string, onProgress?: (p: InstallProgress) => void, signal?: AbortSignal): Promise<InstalledPack>;
+  use(ref: string): InstalledPack;
+  remove(ref: string): Promise<InstalledPack>;
+  /** The active pack, or a UserError saying how to get one. */
+  active(): { pack: InstalledPack; manifest: PackManifest };
+  /** The active pack's loaded model (loaded once, reloaded when the active pack changes). */
+  activeModel(): JointModel;
+  runtime: ModelRuntime;
+  close(): Promise<void>;
+}
+
+/** Options for the model service. */
+export interface ModelServiceOptions extends RuntimeOptions {
+  packsDir: string;
+  hubEndpoint?: string;
+}
+
+/** Creates the model service over the database and a runtime it owns. */
+export function createModelService(db: Db, log: Logger, options: ModelServiceOptions): ModelService {
+  const runtime = new ModelRuntime(options);
+  let loaded: { key: string; model: JointModel } | null = null;
+
+  const require = (ref: string): { pack: InstalledPack; manifest: PackManifest } => {
+    const found = findPack(db, ref);
+    if (!found) throw new UserError(`No installed model pack "${ref}" (see: moodshelf models list)`, 'E_NO_PACK');
+    return found;
+  };
+
+  const service: ModelService = {
+    runtime,
+    list: () => listPacks(db),
+    async install(source, onProgress, signal) {
+      const result = await installPack(source, {
+        packsDir: options.packsDir,
+        hubEndpoint: options.hubEndpoint,
+        onProgress,
+        signal,
+        check: async (dir, manifest) => {
+          // A throwaway runtime, so the staged files are not held open after the rename.
+          const probe = new ModelRuntime({ threads: options.threads });
+          try {
+            if (manifest.kind === 'joint') await checkJointPack(dir, manifest, probe);
+          } finally {
+            await probe.dispose();
+          }
+        },
+      });
+      const key = recordPack(db, result.manifest, result.path, result.sizeBytes, source);
+      if (!activePackKey(db)) setActivePack(db, key);
+      if (loaded?.key === key) loaded = null;
+      log.info('installed model pack', { key, source });
+      return require(key).pack;
+    },
+    use(ref) {
+      const { pack } = require(ref);
+      setActivePack(db, pack.key);
+      return { ...pack, active: true };
+    },
+    async remove(ref) {
+      const { pack } = require(ref);
+      if (loaded?.key === pack.key) {
+        loaded = null;
+        await runtime.dispose();
+      }
+      deletePack(db, pack.key);
+      await rm(pack.path, { recursive: true, force: true });
+      return pack;
+    },
+    active() {
+      const key = activePackKey(db);
+      if (!key)
+        throw new UserError(
+          'No model pack is installed yet. Install one with: moodshelf models install <folder|zip|hf:org/repo>',
+          'E_NO_PACK',
+        );
+      return require(key);
+    },
+    activeModel() {
+      const { pack, manifest } = service.active();
+      if (loaded?.key !== pack.key) {
+        if (manifest.kind !== 'joint')
+          throw new UserError(`Model pack ${pack.key} is a ${manifest.kind} pack; this version analyses with joint packs`, 'E_PACK_KIND');
+        loaded = { key: pack.key, model: loadJointModel(pack.path, manifest, runtime) };
+      }
+      return loaded.model;
+    },
+    close: () => runtime.dispose(),
+  };
+  return service;
+}
+
+/** The folder packs are installed into. */
+export function packsDirFor(dataDir: string): string {
+  return join(dataDir, 'packs');
+}
+
+export { packKey };

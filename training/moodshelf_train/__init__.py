@@ -1,0 +1,3 @@
+"""Moodshelf training pipeline (cross-dataset label alignment, zero-shot music emotion heads, model packs)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,118 @@
+"""Audio encoder: MERT-v1-95M is exactly Hugging Face HubertModel (feature_extractor_cqt false).
+Exported to ONNX with input `input_values` [batch, samples] (already zero-mean/unit-variance normalised)
+and output `hidden_states` [batch, layers + 1, frames, hidden] (output_hidden_states stacked)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .onnx_util import export_onnx
+
+CONV_STRIDE = (5, 2, 2, 2, 2, 2, 2)  # product 320: one frame per 320 samples (75 frames/s at 24 kHz)
+CONV_KERNEL = (10, 3, 3, 3, 3, 2, 2)
+
+
+def mert_v1_95m_config():
+    from transformers import HubertConfig
+
+    cfg = HubertConfig(
+        hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+        hidden_act="gelu", conv_dim=(512,) * 7, conv_stride=CONV_STRIDE, conv_kernel=CONV_KERNEL, conv_bias=False,
+        feat_extract_norm="group", feat_extract_activation="gelu", do_stable_layer_norm=False,
+        num_conv_pos_embeddings=128, num_conv_pos_embedding_groups=16, feat_proj_layer_norm=True,
+    )
+    cfg._attn_implementation = "eager"
+    return cfg
+
+
+def tiny_hubert_config(hidden=32, layers=2, heads=4, intermediate=64, conv_channels=16):
+    from transformers import HubertConfig
+
+    cfg = HubertConfig(
+        hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=intermediate,
+        conv_dim=(conv_channels,) * 7, conv_stride=CONV_STRIDE, conv_kernel=CONV_KERNEL, conv_bias=False,
+        feat_extract_norm="group", do_stable_layer_norm=False, num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=4, vocab_size=32,
+    )
+    cfg._attn_implementation = "eager"
+    return cfg
+
+
+class HiddenStatesEncoder(torch.nn.Module):
+    """HubertModel -> stacked hidden states [batch, layers + 1, frames, hidden]."""
+
+    def __init__(self, hubert):
+        super().__init__()
+        self.hubert = hubert
+
+    def forward(self, input_values):
+        out = self.hubert(input_values, output_hidden_states=True)
+        return torch.stack(out.hidden_states, dim=1)
+
+
+def zero_mean_unit_var(x, eps=1e-7):
+    """Per-segment normalisation as Wav2Vec2FeatureExtractor (computed in float64, returned float32)."""
+    x = np.asarray(x, dtype=np.float64)
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True)
+    return ((x - mean) / np.sqrt(var + eps)).astype(np.float32)
+
+
+def random_hubert(cfg, seed=0):
+    from transformers import HubertModel
+
+    torch.manual_seed(seed)
+    return HubertModel(cfg).eval()
+
+
+def load_mert(model_dir):
+    """Load a local MERT-v1-95M checkpoint folder (config.json + model.safetensors/pytorch_model.bin) into
+    HubertModel. No downloads: pass a folder fetched elsewhere."""
+    from transformers import HubertModel
+
+    model_dir = Path(model_dir)
+    src = json.loads((model_dir / "config.json").read_text())
+    cfg = mert_v1_95m_config()
+    for k in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "conv_dim",
+              "conv_stride", "conv_kernel", "conv_bias", "feat_extract_norm", "do_stable_layer_norm",
+              "num_conv_pos_embeddings", "num_conv_pos_embedding_groups", "layer_norm_eps", "hidden_act"):
+        if k in src:
+            setattr(cfg, k, tuple(src[k]) if isinstance(src[k], list) else src[k])
+    if src.get("feature_extractor_cqt"):
+        raise SystemExit("MERT with feature_extractor_cqt=true is not a plain HubertModel; not supported")
+    if (model_dir / "model.safetensors").exists():
+        from safetensors.torch import load_file
+
+        sd = load_file(str(model_dir / "model.safetensors"))
+    else:
+        sd = torch.load(model_dir / "pytorch_model.bin", map_location="cpu", weights_only=True)
+    model = HubertModel(cfg)
+    sd = {k.removeprefix("model.").removeprefix("hubert."): v for k, v in sd.items()}
+    missing, unexpected = model.load_state_dict(sd, strict=False)
+    missing = [k for k in missing if "masked_spec_embed" not in k]
+    if missing:
+        raise SystemExit(f"checkpoint lacks {len(missing)} encoder weights, e.g. {missing[:5]}")
+    return model.eval()
+
+
+def export_encoder(hubert, path, sample_rate, seconds=1.0, opset=17):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    x = torch.randn(1, int(sample_rate * seconds))
+    export_onnx(
+        HiddenStatesEncoder(hubert.eval()), (x,), path, ["input_values"], ["hidden_states"],
+        {"input_values": {0: "batch", 1: "samples"}, "hidden_states": {0: "batch", 2: "frames"}}, opset=opset,
+    )
+
+
+def pool_and_concat(hidden_states, layers, pooling="first-frame"):
+    """hidden_states [B, L+1, T, H] -> [B, len(layers) * H] as the app does."""
+    h = np.asarray(hidden_states)
+    if pooling == "first-frame":
+        p = h[:, :, 0, :]
+    elif pooling == "mean":
+        p = h.mean(axis=2)
+    else:
+        raise ValueError(pooling)
+    return np.concatenate([p[:, i, :] for i in layers], axis=-1).astype(np.float32)

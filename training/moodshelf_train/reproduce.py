@@ -1,0 +1,134 @@
+"""Leave-one-dataset-out protocol (train on two, zero-shot on the third), the paper's table beside ours,
+and a run folder with config, metrics and a pack."""
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from . import dist
+from .data import load_app_export, load_paper_dataset
+from .packexport import export_pack
+from .packs import pack_size, write_json
+from .synthetic import make_synthetic
+from .train import METHODS, chance, evaluate, train_head
+
+PAPER = {  # macro F1 from the paper (../shared/paper/README.md)
+    ("segment", "baseline"): {"emotify": 0.324, "mtg-jamendo": 0.0215, "cal500": 0.255},
+    ("segment", "clustering"): {"emotify": 0.341, "mtg-jamendo": 0.0240, "cal500": 0.262},
+    ("segment", "alignment"): {"emotify": 0.402, "mtg-jamendo": 0.0248, "cal500": 0.262},
+    ("song", "baseline"): {"emotify": 0.315, "mtg-jamendo": 0.0129, "cal500": 0.252},
+    ("song", "clustering"): {"emotify": 0.346, "mtg-jamendo": 0.0175, "cal500": 0.267},
+    ("song", "alignment"): {"emotify": 0.400, "mtg-jamendo": 0.0202, "cal500": 0.229},
+}
+METHOD_NAMES = {"baseline": "baseline", "clustering": "+ clustering", "alignment": "+ alignment reg."}
+SHORT = {"mtg-jamendo": "MTG", "cal500": "CAL", "emotify": "EMO"}
+DEFAULT_FOLDS = [[["mtg-jamendo", "cal500"], "emotify"], [["cal500", "emotify"], "mtg-jamendo"],
+                 [["emotify", "mtg-jamendo"], "cal500"]]
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+
+
+def load_config(path_or_name):
+    p = Path(path_or_name)
+    if not p.exists():
+        p = CONFIG_DIR / f"{path_or_name}.json"
+    return json.loads(p.read_text())
+
+
+def load_datasets(cfg, features=None, synthetic=False, seed=0):
+    """features: {dataset: (features.npy, index)} (paper layout) or {name: app-export folder}."""
+    if synthetic:
+        return make_synthetic(cfg.get("synthetic"), seed=seed)
+    out = {}
+    for name, spec in (features or {}).items():
+        if isinstance(spec, (list, tuple)):
+            out[name] = load_paper_dataset(name, spec[0], spec[1])
+        else:
+            out[name] = load_app_export(spec, name=name, label_encoder=cfg.get("label_encoder"))
+    return out
+
+
+def format_table(results, chance_rows=None, folds=DEFAULT_FOLDS):
+    tests = [f[1] for f in folds]
+    head = "| level | method | " + " | ".join(
+        f"test {SHORT[t] if t in SHORT else t} (train {'+'.join(SHORT.get(n, n) for n in f[0])}) ours / paper" for f, t in zip(folds, tests)) + " |"
+    lines = [head, "|" + "---|" * (2 + len(tests))]
+    for level in ("segment", "song"):
+        if chance_rows:
+            lines.append(f"| {level} | chance (random scores) | " + " | ".join(f"{chance_rows[t][level]:.4f}" for t in tests) + " |")
+        for method in METHODS:
+            if not any((t, method) in results for t in tests):
+                continue
+            cells = []
+            for t in tests:
+                r = results.get((t, method))
+                ours = f"{r[level]:.4f}" if r else "-"
+                paper = PAPER.get((level, method), {}).get(t)
+                cells.append(f"{ours} / {paper:.4g}" if paper is not None else ours)
+            lines.append(f"| {level} | {METHOD_NAMES[method]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def reproduce(cfg, synthetic=False, features=None, out_root="runs", methods=None, seed=None, ddp=False,
+              export=True, log=print):
+    rank, world, active = dist.setup(force=ddp)
+    main = rank == 0
+    say = log if main else (lambda *_: None)
+    seed = cfg.get("seed", 0) if seed is None else seed
+    t0 = time.time()
+    datasets = load_datasets(cfg, features, synthetic, seed)
+    folds = cfg.get("folds", DEFAULT_FOLDS)
+    folds = [f for f in folds if all(n in datasets for n in f[0]) and f[1] in datasets]
+    methods = methods or cfg.get("methods", list(METHODS))
+    split = cfg.get("eval", {}).get("split", "test")
+    split = {"train": 0, "validation": 1, "test": 2, "all": None}[split]
+    run = Path(out_root) / f"{cfg.get('name', 'run')}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    if main:
+        run.mkdir(parents=True, exist_ok=True)
+        write_json(run / "config.json", {**cfg, "seed": seed, "synthetic": synthetic, "world_size": world,
+                                         "features": {k: list(v) if isinstance(v, tuple) else v for k, v in (features or {}).items()}})
+    results, metrics, chance_rows = {}, {"folds": [], "world_size": world}, {}
+    for train_names, test in folds:
+        chance_rows[test] = chance(datasets[test], split)
+        for method in methods:
+            say(f"[{'+'.join(train_names)} -> {test}] {method}")
+            head, clusters, info = train_head(cfg, [datasets[n] for n in train_names], method, test, seed,
+                                              log=say, dist_info=(rank, world, active))
+            r = evaluate(head, datasets[test], cfg["layers"], split)
+            results[(test, method)] = r
+            say(f"  zero-shot {test}: segment F1 {r['segment']:.4f}  song F1 {r['song']:.4f}  ({info['seconds']:.1f}s)")
+            metrics["folds"].append({"train": train_names, "test": test, "method": method, **r,
+                                     "best_val_f1": info["best_val_f1"], "epochs": info["epochs"], "seconds": info["seconds"],
+                                     "clusters": None if clusters is None else {"n": clusters["nClusters"], "bandwidth": clusters["bandwidth"]},
+                                     "history": info["history"]})
+    table = format_table(results, chance_rows, folds)
+    metrics["chance"] = chance_rows
+    metrics["table"] = table
+    if export and main:
+        ex = cfg.get("export", {})
+        names = [n for n in ex.get("train_on", list(datasets)) if n in datasets]
+        method = ex.get("method", "alignment")
+        say(f"[final] training {method} on {'+'.join(names)} for the pack")
+        head, clusters, info = train_head(cfg, [datasets[n] for n in names], method, None, seed, log=say)
+        hidden = datasets[names[0]].features.shape[-1]
+        manifest, diff = export_pack(run / "pack", head, info["input_dim"], info["output_dim"], cfg.get("pack", {}),
+                                     cfg["layers"], hidden, clusters,
+                                     f"Head ({cfg.get('head', {}).get('type', 'mlp')}, {method}) trained on "
+                                     f"{'+'.join(names)}{' (SYNTHETIC features)' if synthetic else ''}.", names)
+        metrics["pack"] = {"path": str(run / "pack"), "bytes": pack_size(run / "pack"), "parity_max_abs_diff": diff,
+                           "in_domain": {n: evaluate(head, datasets[n], cfg["layers"], 2) for n in names}}
+        say(f"pack: {run / 'pack'} ({pack_size(run / 'pack') / 1e6:.2f} MB, head ONNX parity max abs diff {diff:.2e})")
+    metrics["seconds"] = time.time() - t0
+    if main:
+        write_json(run / "metrics.json", metrics)
+        (run / "table.md").write_text(table + "\n")
+        say("\nMacro F1, zero-shot on the held-out dataset (ours / paper)" + (" -- SYNTHETIC data" if synthetic else ""))
+        say(table)
+        say(f"\nrun folder: {run}  total {metrics['seconds']:.1f}s")
+    if active and not ddp:
+        pass
+    if ddp:
+        dist.teardown()
+    return results, metrics, run
