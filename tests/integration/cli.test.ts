@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/main.js';
 import { generateLibrary } from '../support/library-gen.js';
+import { startHub } from '../support/hub-server.js';
+import { TINY_PACK } from '../support/packs.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
@@ -59,6 +61,44 @@ describe('moodshelf CLI', () => {
     expect(list.out).toContain(`${lib.root}  (120 tracks)`);
     const removed = await cli(['--data-dir', data, 'library', 'remove', lib.root]);
     expect(removed.out).toMatch(/Removed .* \(120 tracks dropped/);
+  });
+
+  it('installs a pack from a localhost hub, analyses, adds a label and lists its top tracks', async () => {
+    const root = tempDir();
+    const data = join(root, 'data');
+    const lib = generateLibrary(join(root, 'lib'), 30);
+    const hub = await startHub({ repos: { 'moodshelf/tiny-joint': TINY_PACK } });
+    try {
+      const d = ['--data-dir', data];
+      expect((await cli([...d, 'library', 'add', lib.root])).code).toBe(0);
+      expect((await cli([...d, 'scan'])).code).toBe(0);
+      const installed = await cli([...d, 'models', 'install', 'hf:moodshelf/tiny-joint', '--hub-endpoint', hub.url, '--json']);
+      expect(installed.code).toBe(0);
+      expect(JSON.parse(installed.out)).toMatchObject({ key: 'tiny-joint@1.0.0', active: true });
+      const analyzed = await cli([...d, 'analyze', '--json']);
+      expect(analyzed.code).toBe(0);
+      expect(JSON.parse(analyzed.out)).toMatchObject({ analyzed: lib.good.length, failed: 0, queued: lib.good.length });
+      const added = await cli([...d, 'labels', 'add', 'rainy sunday', '--json']);
+      expect(JSON.parse(added.out)).toMatchObject({ label: { name: 'rainy sunday', vocabulary: 'user' } });
+      expect(JSON.parse(added.out).similar).toHaveLength(5);
+      const top = await cli([...d, 'top', 'rainy sunday', '-n', '5', '--json']);
+      const ranked = JSON.parse(top.out) as { score: number; percentile: number; track: { id: number } }[];
+      expect(ranked).toHaveLength(5);
+      expect(ranked.map((r) => r.score)).toEqual([...ranked.map((r) => r.score)].sort((a, b) => b - a));
+      const human = await cli([...d, 'top', 'rainy sunday', '-n', '3']);
+      expect(human.out.split('\n')[0]).toMatch(/^ {2}1\. +100th pct {2}cos -?\d\.\d{3} {2}Fixture Artist – MSTITLE-/);
+      const scores = await cli([...d, 'scores', String(ranked[0]?.track.id), '--vocab', 'cal500', '--json']);
+      expect(JSON.parse(scores.out).tags[0]).toMatchObject({ vocabulary: 'cal500' });
+      expect(JSON.parse(scores.out).tags[0].labels).toHaveLength(4);
+      const similar = await cli([...d, 'labels', 'similar', 'sad', '-n', '3', '--json']);
+      expect(JSON.parse(similar.out)[0]).toMatchObject({ name: 'sad', cosine: expect.closeTo(1, 5) });
+      const models = await cli([...d, 'models', 'list']);
+      expect(models.out).toMatch(/^\* tiny-joint@1\.0\.0/);
+      const exported = await cli([...d, 'export-features', join(root, 'features'), '--json']);
+      expect(JSON.parse(exported.out)).toMatchObject({ segments: lib.good.length, shape: [lib.good.length, 3, 32] });
+    } finally {
+      await hub.close();
+    }
   });
 
   it('reads the data folder from MOODSHELF_DATA_DIR', async () => {

@@ -8,6 +8,15 @@ import torch
 
 def export_onnx(module, args, path, input_names, output_names, dynamic_axes, opset=17):
     module.eval()
+    fast = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)  # the fused TransformerEncoderLayer op has no ONNX export
+    try:
+        _export(module, args, path, input_names, output_names, dynamic_axes, opset)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast)
+
+
+def _export(module, args, path, input_names, output_names, dynamic_axes, opset):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with torch.no_grad():

@@ -41,11 +41,13 @@ export function percentiles(scores: Float32Array): Float32Array {
 
 /** The percentile of one score against a library's scores. */
 export function percentileOf(score: number, sortedScores: Float32Array): number {
+  // Compare in float32: a track's own score, computed in float64, must count itself.
+  const x = Math.fround(score);
   let lo = 0;
   let hi = sortedScores.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((sortedScores[mid] as number) <= score) lo = mid + 1;
+    if ((sortedScores[mid] as number) <= x) lo = mid + 1;
     else hi = mid;
   }
   return sortedScores.length ? (lo / sortedScores.length) * 100 : 0;

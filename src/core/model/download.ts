@@ -1,9 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { UserError } from '../util/errors.js';
 import { sha256File } from './files.js';
 
@@ -18,6 +14,38 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** What to call the file in error messages (e.g. "hf:org/repo: audio/encoder.onnx"). */
   label: string;
+}
+
+/**
+ * Streams a response body into `part`, each chunk written before the next is read, so that whatever
+ * arrived before a dropped connection is on disk for the next attempt to resume from.
+ */
+async function receive(
+  res: Response,
+  part: string,
+  append: boolean,
+  have: number,
+  total: number | null,
+  options: DownloadOptions,
+): Promise<void> {
+  const fh = await open(part, append ? 'a' : 'w');
+  let received = have;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      await fh.write(chunk);
+      received += chunk.length;
+      options.onProgress?.(received, total);
+    }
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new UserError(
+      `${options.label}: download interrupted after ${received} bytes (${why}); run the install again to resume`,
+      'E_DOWNLOAD',
+    );
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -57,13 +85,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       if (!append) have = 0;
       const length = Number(res.headers.get('content-length') ?? NaN);
       const total = options.expectedSize ?? (Number.isFinite(length) ? have + length : null);
-      let received = have;
-      const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-      body.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        options.onProgress?.(received, total);
-      });
-      await pipeline(body, createWriteStream(part, { flags: append ? 'a' : 'w' }), { signal: options.signal });
+      await receive(res, part, append, have, total, options);
     }
   }
   const size = (await stat(part)).size;

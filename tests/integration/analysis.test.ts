@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../src/core/index.js';
+import { generateLibrary } from '../support/library-gen.js';
+import { TINY_PACK } from '../support/packs.js';
+import { useTempDirs } from '../support/temp.js';
+import { writeSineWav } from '../support/wav.js';
+
+const tempDir = useTempDirs();
+
+async function libraryWithPack(root: string, count: number, opts: { autoAnalyze?: boolean } = {}): Promise<Core> {
+  const lib = generateLibrary(join(root, 'lib'), count, 0);
+  const core = await createCore({ dataDir: join(root, 'data'), threads: 1, ...opts });
+  await core.invoke('library-add', { path: lib.root });
+  await core.invoke('library-scan');
+  await core.invoke('models-install', { source: TINY_PACK });
+  return core;
+}
+
+function count(core: Core, sql: string, ...args: unknown[]): number {
+  return (core.context.db.prepare(sql).get(...args) as { n: number }).n;
+}
+
+describe('analysis queue', () => {
+  it('analyses a library, records failures with reasons and goes on', async () => {
+    const root = tempDir();
+    const core = await libraryWithPack(root, 12);
+    try {
+      const victim = (await core.invoke('tracks-list', { limit: 1 })).tracks[0];
+      unlinkSync(victim?.path as string);
+      const progress: number[] = [];
+      core.events.on('analysis-progress', (p) => progress.push(p.done));
+      expect(await core.invoke('analysis-start', {})).toEqual({ queued: 12 });
+      const summary = await core.invoke('analysis-wait');
+      expect(summary).toMatchObject({ analyzed: 11, failed: 1, segments: 11, cancelled: false });
+      expect(summary.failures[0]).toMatchObject({ trackId: victim?.id, error: 'The file is no longer on disk' });
+      const status = await core.invoke('analysis-status');
+      expect(status).toMatchObject({ state: 'idle', queued: 0, counts: { analyzed: 11, failed: 1, queued: 0, segments: 11 } });
+      expect(progress.at(-1)).toBe(12);
+      // Nothing new to queue: analysed and failed tracks are not queued again.
+      expect(await core.invoke('analysis-start', {})).toEqual({ queued: 0 });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('cuts quick and full segment plans and reuses quick results for full', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    writeSineWav(join(lib, 'long.wav'), 35.5, 330);
+    writeSineWav(join(lib, 'short.wav'), 4, 550);
+    const core = await createCore({ dataDir: join(root, 'data'), threads: 1 });
+    try {
+      await core.invoke('library-add', { path: lib });
+      await core.invoke('library-scan');
+      await core.invoke('models-install', { source: TINY_PACK });
+      await core.invoke('analysis-start', { policy: 'quick:2' });
+      expect(await core.invoke('analysis-wait')).toMatchObject({ analyzed: 2, segments: 3 });
+      const seg = (name: string) =>
+        (
+          core.context.db
+            .prepare(
+              'SELECT s.segment_index AS i FROM segment_embeddings s JOIN tracks t ON t.id = s.track_id WHERE t.path LIKE ? ORDER BY i',
+            )
+            .all(`%${name}`) as { i: number }[]
+        ).map((r) => r.i);
+      expect(seg('long.wav')).toEqual([0, 2]);
+      expect(seg('short.wav')).toEqual([0]);
+      await core.invoke('analysis-start', { policy: 'full' });
+      // Only the missing window of the long track is decoded; the short track is already complete.
+      expect(await core.invoke('analysis-wait')).toMatchObject({ analyzed: 2, segments: 1 });
+      expect(seg('long.wav')).toEqual([0, 1, 2]);
+      const longId = (await core.invoke('tracks-list', { search: undefined })).tracks.find((t) => t.path.endsWith('long.wav'))
+        ?.id as number;
+      const scores = await core.invoke('scores-track', { trackId: longId, vocabulary: 'emotify' });
+      expect(scores.segments.map((s) => s.start)).toEqual([0, 10, 20]);
+      expect(scores.labels[0]?.segmentScores).toHaveLength(3);
+      const l = scores.labels[0];
+      expect(l?.score).toBeCloseTo((l?.segmentScores.reduce((a, b) => a + b, 0) ?? 0) / 3, 5);
+      expect(scores.tags[0]?.labels).toHaveLength(3);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('pauses, resumes and cancels', async () => {
+    const root = tempDir();
+    const core = await libraryWithPack(root, 20);
+    try {
+      let paused = false;
+      core.events.on('analysis-track-done', () => {
+        if (!paused) {
+          paused = true;
+          void core.invoke('analysis-pause');
+        }
+      });
+      core.context.analysis.start({});
+      await new Promise((r) => setTimeout(r, 300));
+      const s1 = await core.invoke('analysis-status');
+      expect(s1.state).toBe('paused');
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await core.invoke('analysis-status')).counts?.analyzed).toBe(s1.counts?.analyzed);
+      await core.invoke('analysis-resume');
+      expect((await core.invoke('analysis-wait')).cancelled).toBe(false);
+      expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(20);
+
+      rmSync(join(root, 'data', 'never'), { force: true });
+      core.context.db.prepare('DELETE FROM track_embeddings').run();
+      core.context.db.prepare('DELETE FROM segment_embeddings').run();
+      core.events.on('analysis-track-done', () => void core.invoke('analysis-cancel'));
+      await core.invoke('analysis-start', {});
+      const summary = await core.invoke('analysis-wait');
+      expect(summary.cancelled).toBe(true);
+      expect(count(core, 'SELECT COUNT(*) AS n FROM analysis_queue')).toBe(0);
+      expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBeLessThan(20);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('survives being killed mid-run: the queue resumes on restart and loses at most the track in flight', async () => {
+    const root = tempDir();
+    const core = await libraryWithPack(root, 40);
+    core.context.analysis.cancel();
+    await core.close();
+    const dataDir = join(root, 'data');
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../support/analyze-child.ts'), dataDir], {
+      stdio: 'ignore',
+    });
+    const db = new Database(join(dataDir, 'moodshelf.db'), { readonly: true });
+    const analysed = () => (db.prepare('SELECT COUNT(*) AS n FROM track_embeddings').get() as { n: number }).n;
+    const deadline = Date.now() + 30_000;
+    while (analysed() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const before = analysed();
+    const queued = (db.prepare('SELECT COUNT(*) AS n FROM analysis_queue').get() as { n: number }).n;
+    db.close();
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect(before + queued).toBe(40);
+    expect(queued).toBeGreaterThan(0);
+    const again = await createCore({ dataDir, threads: 1, autoAnalyze: true });
+    try {
+      const summary = await again.invoke('analysis-wait');
+      expect(summary.analyzed).toBe(queued);
+      expect(count(again, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(40);
+      expect(count(again, 'SELECT COUNT(*) AS n FROM analysis_queue')).toBe(0);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('scores a new label without decoding audio, and switching packs replaces results only when re-analysed', async () => {
+    const root = tempDir();
+    const core = await libraryWithPack(root, 10);
+    try {
+      await core.invoke('analysis-start', {});
+      await core.invoke('analysis-wait');
+      const tracks = (await core.invoke('tracks-list', {})).tracks;
+      for (const t of tracks) unlinkSync(t.path);
+      await core.invoke('labels-add', { text: 'rainy sunday' });
+      const top = await core.invoke('scores-top', { label: 'rainy sunday', limit: 3 });
+      expect(top).toHaveLength(3);
+      expect(top[0]?.score).toBeGreaterThanOrEqual(top[1]?.score ?? 1);
+      expect(top[0]?.percentile).toBe(100);
+
+      // A second pack (same files, another id): switching queues everything, old results stay meanwhile.
+      const other = join(root, 'other-pack');
+      cpSync(TINY_PACK, other, { recursive: true });
+      const m = JSON.parse(readFileSync(join(other, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(other, 'manifest.json'), JSON.stringify({ ...m, id: 'tiny-other' }));
+      await core.invoke('models-install', { source: other });
+      core.context.analysis.pause();
+      const used = await core.invoke('models-use', { ref: 'tiny-other' });
+      expect(used.queued).toBe(10);
+      expect(count(core, "SELECT COUNT(*) AS n FROM track_embeddings WHERE pack_key = 'tiny-joint@1.0.0'")).toBe(10);
+      core.context.analysis.resume();
+      // The files are gone, so re-analysis fails for each; the old results are kept, not dropped.
+      const s = await core.invoke('analysis-wait');
+      expect(s.failed).toBe(10);
+      expect(count(core, "SELECT COUNT(*) AS n FROM track_embeddings WHERE pack_key = 'tiny-joint@1.0.0'")).toBe(10);
+    } finally {
+      await core.close();
+    }
+  });
+});

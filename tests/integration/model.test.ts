@@ -1,0 +1,194 @@
+import { cpSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadJointModel, normalizeSegment, poolHiddenStates } from '../../src/core/model/joint-model.js';
+import { parseManifest } from '../../src/core/model/manifest.js';
+import { readManifest } from '../../src/core/model/files.js';
+import { ModelRuntime } from '../../src/core/model/runtime.js';
+import { installPack, parseHubSource } from '../../src/core/model/install.js';
+import { songVote, percentiles, percentileOf } from '../../src/core/analysis/scoring.js';
+import { dot } from '../../src/core/analysis/vectors.js';
+import { startHub } from '../support/hub-server.js';
+import { folderFiles, writeZip } from '../support/zip-writer.js';
+import { TINY_PACK, packReference, referenceWaveform } from '../support/packs.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
+const ref = packReference();
+const runtime = new ModelRuntime({ threads: 1 });
+afterAll(() => runtime.dispose());
+
+function expectClose(actual: ArrayLike<number>, expected: number[], tol = ref.tolerance): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+  expect(worst).toBeLessThanOrEqual(tol);
+}
+
+describe('tiny joint pack: numbers match the generator (tolerance 1e-4)', async () => {
+  const manifest = await readManifest(TINY_PACK);
+  const model = loadJointModel(TINY_PACK, manifest, runtime);
+  const wave = referenceWaveform(ref.waveform.sampleRate, ref.waveform.samples);
+
+  it('normalises the input like Wav2Vec2FeatureExtractor', () => {
+    expectClose(wave.subarray(0, 16), ref.waveform.first);
+    const x = normalizeSegment(wave);
+    expectClose(x.subarray(0, 16), ref.normalizedInput.first);
+    expectClose(x.subarray(x.length - 4), ref.normalizedInput.last);
+  });
+
+  it('pools the encoder hidden states into the head input', async () => {
+    const h = await runtime.run(
+      join(TINY_PACK, manifest.audio.encoder),
+      'input_values',
+      { data: normalizeSegment(wave), dims: [1, wave.length] },
+      'hidden_states',
+    );
+    expect(h.dims).toEqual([1, 3, 749, 32]);
+    expectClose(poolHiddenStates(h, ref.features.layers, 'first-frame').data, ref.features.values);
+  });
+
+  it('projects a segment into the joint space', async () => {
+    const [e] = await model.embedAudio([wave]);
+    expectClose(e as Float32Array, ref.embedding.normalized);
+  });
+
+  it('embeds label texts as sentence-transformers does (mean pooling, L2) and scores them by cosine', async () => {
+    const texts = Object.keys(ref.labels);
+    const vectors = await model.embedText(texts);
+    const [audio] = await model.embedAudio([wave]);
+    texts.forEach((t, i) => {
+      expectClose(vectors[i] as Float32Array, ref.labels[t]?.embedding ?? []);
+      expect(dot(audio as Float32Array, vectors[i] as Float32Array)).toBeCloseTo(ref.labels[t]?.cosine ?? NaN, 4);
+    });
+  });
+
+  it('tags with each vocabulary top-k as the reference does', async () => {
+    const [audio] = await model.embedAudio([wave]);
+    for (const v of manifest.vocabularies) {
+      const r = ref.vocabularies[v.id];
+      const vecs = await model.embedText(v.labels);
+      const cos = vecs.map((x) => dot(audio as Float32Array, x));
+      expectClose(cos, r?.cosines ?? []);
+      expect(songVote([Float32Array.from(cos)], v.topK).map((x) => v.labels[x.label])).toEqual(r?.topLabels);
+    }
+  });
+});
+
+describe('scoring', () => {
+  it('takes the k labels with most segment votes (ties by mean cosine)', () => {
+    const seg = (...xs: number[]) => Float32Array.from(xs);
+    const votes = songVote([seg(0.9, 0.8, 0.1), seg(0.2, 0.9, 0.8), seg(0.95, 0.1, 0.85), seg(0.1, 0.2, 0.9)], 2);
+    // Votes: label 0 twice, labels 1 and 2 three times each; 2 has the higher mean cosine.
+    expect(votes.map((v) => [v.label, v.votes])).toEqual([
+      [2, 3],
+      [1, 3],
+    ]);
+  });
+
+  it('turns scores into percentiles of the library', () => {
+    const p = percentiles(Float32Array.from([0.1, 0.5, 0.3, 0.5]));
+    expect([...p]).toEqual([25, 100, 50, 100]);
+    expect(percentileOf(0.3, Float32Array.from([0.1, 0.3, 0.5, 0.5]))).toBe(50);
+    expect(percentileOf(0.5000000001, Float32Array.from([0.1, 0.3, 0.5, 0.5]))).toBe(100);
+  });
+});
+
+describe('manifest validation', () => {
+  const raw = () => JSON.parse(readFileSync(join(TINY_PACK, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+
+  it('refuses unknown format versions and inconsistent shapes, naming the field', () => {
+    expect(() => parseManifest({ ...raw(), formatVersion: 2 }, 'm.json')).toThrow(/m\.json: manifest formatVersion 2 is not supported/);
+    const m = raw();
+    (m.head as Record<string, unknown>).inputDim = 65;
+    expect(() => parseManifest(m, 'm.json')).toThrow(/head.inputDim is 65 but audio.layers x audio.hiddenSize is 64/);
+    const m2 = raw();
+    (m2.labelEncoder as Record<string, unknown>).dim = 384;
+    expect(() => parseManifest(m2, 'm.json')).toThrow(/labelEncoder.dim is 384 but head.outputDim is 32/);
+    const m3 = raw();
+    (m3.audio as Record<string, unknown>).encoder = '../evil.onnx';
+    expect(() => parseManifest(m3, 'm.json')).toThrow(/relative path inside the pack/);
+  });
+
+  it('parses hub sources', () => {
+    expect(parseHubSource('hf:org/repo')).toEqual({ repo: 'org/repo', revision: 'main' });
+    expect(parseHubSource('hf:org/repo@v1.2')).toEqual({ repo: 'org/repo', revision: 'v1.2' });
+    expect(parseHubSource('hf:nope')).toBeNull();
+  });
+});
+
+describe('pack installation', () => {
+  it('installs from a folder, verifying every file', async () => {
+    const packs = join(tempDir(), 'packs');
+    const r = await installPack(TINY_PACK, { packsDir: packs });
+    expect(r.path).toBe(join(packs, 'tiny-joint@1.0.0'));
+    expect(r.manifest.id).toBe('tiny-joint');
+  });
+
+  it('installs from a zip (pack at the root or in one folder) and refuses zip-slip entries', async () => {
+    const dir = tempDir();
+    writeZip(join(dir, 'pack.zip'), folderFiles(TINY_PACK, 'tiny-joint/'));
+    const r = await installPack(join(dir, 'pack.zip'), { packsDir: join(dir, 'packs') });
+    expect(r.manifest.id).toBe('tiny-joint');
+    writeZip(join(dir, 'evil.zip'), { '../../evil.txt': Buffer.from('x'), ...folderFiles(TINY_PACK) });
+    await expect(installPack(join(dir, 'evil.zip'), { packsDir: join(dir, 'packs') })).rejects.toThrow(
+      /points outside the pack|invalid relative path/,
+    );
+    writeFileSync(join(dir, 'junk.zip'), 'not a zip');
+    await expect(installPack(join(dir, 'junk.zip'), { packsDir: join(dir, 'packs') })).rejects.toThrow(/junk.zip: not a readable zip file/);
+  });
+
+  it('refuses a corrupt or incomplete folder and leaves nothing behind', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad');
+    cpSync(TINY_PACK, bad, { recursive: true });
+    const f = join(bad, 'head', 'head.onnx');
+    const bytes = readFileSync(f);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    writeFileSync(f, bytes);
+    const packs = join(dir, 'packs');
+    await expect(installPack(bad, { packsDir: packs })).rejects.toThrow(/file head\/head.onnx is corrupt \(sha256/);
+    rmSync(f);
+    await expect(installPack(bad, { packsDir: packs })).rejects.toThrow(/file head\/head.onnx is missing/);
+    mkdirSync(join(dir, 'empty'));
+    await expect(installPack(join(dir, 'empty'), { packsDir: packs })).rejects.toThrow(/manifest.json: not found/);
+  });
+
+  it('installs from a localhost hub with progress, resumes a cut download by Range, catches corruption, reports 404', async () => {
+    const dir = tempDir();
+    const good = join(dir, 'good');
+    cpSync(TINY_PACK, good, { recursive: true });
+    const corrupt = join(dir, 'corrupt');
+    cpSync(TINY_PACK, corrupt, { recursive: true });
+    const enc = join(corrupt, 'audio', 'encoder.onnx');
+    const b = readFileSync(enc);
+    b[100] = (b[100] as number) ^ 1;
+    writeFileSync(enc, b);
+    const hub = await startHub({ repos: { 'test/tiny': good, 'test/corrupt': corrupt }, cutAfterBytes: { 'audio/encoder.onnx': 50_000 } });
+    try {
+      const packs = join(dir, 'packs');
+      const seen: number[] = [];
+      // First attempt: the server cuts the encoder download after 50 kB.
+      await expect(
+        installPack('hf:test/tiny', { packsDir: packs, hubEndpoint: hub.url, onProgress: (p) => seen.push(p.receivedBytes) }),
+      ).rejects.toThrow(/hf:test\/tiny: audio\/encoder.onnx: download interrupted after 50000 bytes/);
+      // Second attempt resumes it with a Range request.
+      const r = await installPack('hf:test/tiny@main', {
+        packsDir: packs,
+        hubEndpoint: hub.url,
+        onProgress: (p) => seen.push(p.receivedBytes),
+      });
+      expect(r.manifest.id).toBe('tiny-joint');
+      expect(hub.requests.some((q) => q.path.endsWith('audio/encoder.onnx') && q.range === 'bytes=50000-' && q.status === 206)).toBe(true);
+      expect(seen.length).toBeGreaterThan(2);
+      await expect(installPack('hf:test/corrupt', { packsDir: packs, hubEndpoint: hub.url })).rejects.toThrow(
+        /audio\/encoder.onnx: corrupt download \(sha256/,
+      );
+      await expect(installPack('hf:test/nothing', { packsDir: packs, hubEndpoint: hub.url })).rejects.toThrow(
+        /hf:test\/nothing: manifest.json: not found on the server \(HTTP 404\)/,
+      );
+    } finally {
+      await hub.close();
+    }
+  });
+});

@@ -1,0 +1,45 @@
+import json
+
+import numpy as np
+import torch
+
+from moodshelf_train.export import export_head
+from moodshelf_train.heads import AttentionHead, MLPHead
+from moodshelf_train.onnx_util import ort_run, ort_session
+from moodshelf_train.packexport import export_pack
+from moodshelf_train.packs import verify_pack
+from moodshelf_train.train import Standardized
+
+
+def test_mlp_and_attention_export_parity(tmp_path):
+    torch.manual_seed(0)
+    for i, head in enumerate([MLPHead(48, 16, hidden_dim=64), AttentionHead(48, 16, model_dim=32, heads=4, ff=64)]):
+        model = Standardized(head, torch.randn(48), torch.rand(48) + 0.5).eval()
+        diff = export_head(model, 48, tmp_path / f"h{i}.onnx")
+        assert diff <= 1e-5
+        x = np.random.default_rng(1).normal(size=(3, 48)).astype(np.float32)
+        (y,) = ort_run(ort_session(tmp_path / f"h{i}.onnx"), {"features": x})
+        with torch.no_grad():
+            np.testing.assert_allclose(y, model(torch.from_numpy(x)).numpy(), atol=1e-5)
+
+
+def test_paper_sized_mlp_param_count():
+    assert abs(sum(p.numel() for p in MLPHead(3072, 384).parameters()) / 1e6 - 20.1) < 0.05
+    assert abs(sum(p.numel() for p in AttentionHead(3072, 384).parameters()) / 1e6 - 16.8) < 0.05
+
+
+def test_export_pack(tmp_path):
+    torch.manual_seed(0)
+    head = MLPHead(4 * 16, 384, hidden_dim=32).eval()
+    clusters = {"method": "mean-shift", "quantile": 0.03, "nSamples": 73, "bandwidth": 0.9, "nClusters": 2,
+                "assignments": {"cal500": [0] * 17}}
+    m, diff = export_pack(tmp_path / "pack", head, 64, 384, {"id": "t", "encoder": {"type": "tiny-random", "layers": 12}},
+                          [3, 6, 9, 12], 16, clusters)
+    assert diff <= 1e-5
+    assert verify_pack(tmp_path / "pack") == []
+    man = json.loads((tmp_path / "pack" / "manifest.json").read_text())
+    assert man["formatVersion"] == 1 and man["kind"] == "joint" and man["clusters"]["assignments"]["cal500"] == [0] * 17
+    assert [v["topK"] for v in man["vocabularies"]] == [2, 4, 3]
+    # encoder output has 13 hidden states of width 16, as the head reads layers 3..12
+    (hs,) = ort_run(ort_session(tmp_path / "pack" / "audio" / "encoder.onnx"), {"input_values": np.zeros((1, 24000), np.float32)})
+    assert hs.shape == (1, 13, 74, 16)
