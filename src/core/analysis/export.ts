@@ -33,7 +33,7 @@ export function npyHeader(shape: number[]): Buffer {
 /**
  * Writes training features for every track analysed with the active pack: `features.npy` [N, layers+1,
  * hidden] float32 (every hidden state of each stored segment, pooled as the pack pools: the paper's
- * feature layout), `segments.json` (track id, segment index, start, path per row), `labels.json`
+ * feature layout), `segments.json` ({track, segment, start, path} per row), `labels.json`
  * (track id -> accepted and imported tags) and `export.json` (pack and audio settings). The training
  * pipeline reads this folder as is. Audio is decoded again; nothing is written until a file is complete.
  */
@@ -57,7 +57,7 @@ export async function exportFeatures(
   await mkdir(outDir, { recursive: true });
   const tmp = join(outDir, 'features.npy.part');
   const fh = await open(tmp, 'w');
-  const segmentsOut: { trackId: number; segmentIndex: number; start: number; path: string }[] = [];
+  const segmentsOut: { track: string; segment: number; start: number; path: string }[] = [];
   const skipped: FeatureExport['skipped'] = [];
   let shape: number[] = [0, 0, 0];
   let done = 0;
@@ -82,7 +82,7 @@ export async function exportFeatures(
           await fh.write(buf, 0, buf.length, offset);
           offset += buf.length;
           const seg = segs[i] as { idx: number; start: number };
-          segmentsOut.push({ trackId, segmentIndex: seg.idx, start: seg.start, path: track.path });
+          segmentsOut.push({ track: String(trackId), segment: seg.idx, start: seg.start, path: track.path });
         }
       } catch (err) {
         skipped.push({ trackId, reason: err instanceof Error ? err.message : String(err) });
