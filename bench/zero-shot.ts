@@ -70,7 +70,9 @@ try {
     scoreNewLabelMsMin: Number((runs[0] as number).toFixed(1)),
     target: { scoreNewLabelMs: 100 },
   };
-  process.stdout.write(`score a new label over ${TRACKS} tracks x ${SEGMENTS} segments: ${figures.scoreNewLabelMsMedian} ms median (target < 100 ms); index load ${figures.indexLoadMs} ms (once)\n`);
+  process.stdout.write(
+    `score a new label over ${TRACKS} tracks x ${SEGMENTS} segments: ${figures.scoreNewLabelMsMedian} ms median (target < 100 ms); index load ${figures.indexLoadMs} ms (once)\n`,
+  );
   process.stdout.write(`${JSON.stringify(figures)}\n`);
   db.close();
 } finally {
