@@ -33,6 +33,8 @@ Models and analysis:
   labels list [--vocab NAME] [--json]
   labels add "<text>" [--description TEXT] [--vocab NAME] [--json]
   labels remove "<text>" [--vocab NAME]
+  labels align [--vocab NAME ...] [--quantile Q] [--n-samples N] [--json]
+                             align vocabularies into shared concepts (mean shift)
   labels similar "<text>" [-n N] [--json]
   labels cluster --vectors FILE [--quantile Q] [--n-samples N] [--json]
   scores <track> [--vocab NAME] [--json]

@@ -32,6 +32,20 @@ export const labels: Command = async (c) => {
       const r = await c.core.invoke('labels-remove', { text: positional(c.args, 2, 'label text'), vocabulary: vocab });
       return output(c, r, () => `Removed "${r.name}" from ${r.vocabulary}`);
     }
+    case 'align': {
+      const r = await c.core.invoke('labels-align', {
+        vocabularies: c.args.values.vocab,
+        quantile: numberOption(c.args.values.quantile, 'quantile', false),
+        nSamples: numberOption(c.args.values['n-samples'], 'n-samples'),
+      });
+      return output(c, r, () =>
+        [
+          `${r.clusters.length} clusters over ${r.labels.length} labels of ${r.vocabularies.join(' + ')} (quantile ${r.quantile}, n_samples ${r.nSamples})`,
+          `bandwidth ${r.bandwidth.toFixed(4)}${r.fallback ? ` (fallback: ${r.reason ?? ''})` : ''}${r.cached ? ', from the database' : ''}`,
+          ...r.clusters.map((k) => `  ${String(k.id).padStart(3)}: ${k.members.map((m) => `${m.name} (${m.vocabulary})`).join(' | ')}`),
+        ].join('\n'),
+      );
+    }
     case 'similar': {
       const list = await c.core.invoke('labels-similar', {
         text: positional(c.args, 2, 'text'),
@@ -54,6 +68,6 @@ export const labels: Command = async (c) => {
       );
     }
     default:
-      throw new UsageError(`unknown labels command "${sub}" (list, add, remove, similar, cluster)`);
+      throw new UsageError(`unknown labels command "${sub}" (list, add, remove, align, similar, cluster)`);
   }
 };

@@ -4,10 +4,20 @@ import { dot } from '../analysis/vectors.js';
 import { labelVectors } from './embeddings.js';
 import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, type LabelEntry } from './store.js';
 import { USER_VOCABULARY } from './vocabularies.js';
+import { alignVocabularies, type LabelAlignment } from './alignment.js';
+import { UserError } from '../util/errors.js';
 
 /** A label near another one, by cosine of their embeddings. */
 export interface SimilarLabel extends LabelEntry {
   cosine: number;
+}
+
+/** What adding a label tells people: the nearest labels, near-duplicates and the concept it joins. */
+export interface AddedLabel {
+  label: LabelEntry;
+  similar: SimilarLabel[];
+  nearDuplicates: SimilarLabel[];
+  cluster: { id: number; members: { vocabulary: string; name: string }[] } | null;
 }
 
 /** Cosine at or above which two labels are flagged as near-duplicates. */
@@ -55,11 +65,7 @@ export function createLabelHandlers(ctx: CoreContext) {
      * Adds a user label. With a pack installed it is embedded at once (so scoring it is instant) and the
      * nearest existing labels come back, with near-duplicates flagged.
      */
-    'labels-add': async (params: {
-      text: string;
-      description?: string;
-      vocabulary?: string;
-    }): Promise<{ label: LabelEntry; similar: SimilarLabel[]; nearDuplicates: SimilarLabel[] }> => {
+    'labels-add': async (params: { text: string; description?: string; vocabulary?: string }): Promise<AddedLabel> => {
       const o = asObject(params, 'labels-add');
       const label = addUserLabel(
         ctx.db,
@@ -67,9 +73,13 @@ export function createLabelHandlers(ctx: CoreContext) {
         optionalString(o, 'description', 'labels-add') ?? null,
         optionalString(o, 'vocabulary', 'labels-add') ?? USER_VOCABULARY,
       );
-      if (!manifest()) return { label, similar: [], nearDuplicates: [] };
+      if (!manifest()) return { label, similar: [], nearDuplicates: [], cluster: null };
       const similar = await similarLabels(ctx, embeddedText(label.name, label.description), 5, label);
-      return { label, similar, nearDuplicates: similar.filter((s) => s.cosine >= NEAR_DUPLICATE_COSINE) };
+      // The aligned concept the new label falls into, across every vocabulary.
+      const aligned = await alignVocabularies(ctx);
+      const mine = aligned.labels.find((l) => l.vocabulary === label.vocabulary && l.name === label.name);
+      const cluster = aligned.clusters.find((c) => c.id === mine?.cluster) ?? null;
+      return { label, similar, nearDuplicates: similar.filter((s) => s.cosine >= NEAR_DUPLICATE_COSINE), cluster };
     },
     /** Removes a user label; the result can be passed back to labels-add to undo. */
     'labels-remove': (params: { text: string; vocabulary?: string }): LabelEntry => {
@@ -79,6 +89,24 @@ export function createLabelHandlers(ctx: CoreContext) {
         requireString(o, 'text', 'labels-remove'),
         optionalString(o, 'vocabulary', 'labels-remove') ?? USER_VOCABULARY,
       );
+    },
+    /**
+     * Aligns vocabularies into shared concepts (mean shift over label embeddings, the paper's settings by
+     * default) with a 2-D map of the label space; stored and recomputed when inputs change.
+     */
+    'labels-align': (params?: { vocabularies?: string[]; quantile?: number; nSamples?: number }): Promise<LabelAlignment> => {
+      const o = asObject(params, 'labels-align');
+      const v = o.vocabularies;
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+        throw new UserError('labels-align: "vocabularies" must be a list of vocabulary ids', 'E_INVALID');
+      const q = o.quantile;
+      if (q !== undefined && (typeof q !== 'number' || !(q > 0 && q <= 1)))
+        throw new UserError('labels-align: "quantile" must be a number in (0, 1]', 'E_INVALID');
+      return alignVocabularies(ctx, {
+        vocabularies: v as string[] | undefined,
+        quantile: q as number | undefined,
+        nSamples: optionalInt(o, 'nSamples', 'labels-align', 1, 1_000_000),
+      });
     },
     /** The labels nearest to any text, across all vocabularies, with their cosine. */
     'labels-similar': (params: { text: string; limit?: number }): Promise<SimilarLabel[]> => {

@@ -1,0 +1,112 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../src/core/index.js';
+import { defaultAlignmentSettings } from '../../src/core/labels/alignment.js';
+import { runCli } from '../../src/cli/main.js';
+import { TINY_PACK } from '../support/packs.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
+
+async function withPack<T>(fn: (core: Core, dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = join(tempDir(), 'data');
+  const core = await createCore({ dataDir, threads: 1 });
+  try {
+    await core.invoke('models-install', { source: TINY_PACK });
+    return await fn(core, dataDir);
+  } finally {
+    await core.close();
+  }
+}
+
+describe('label alignment', () => {
+  it("uses the paper's settings per vocabulary pair", () => {
+    expect(defaultAlignmentSettings(['mtg-jamendo', 'cal500'], 73)).toEqual({ quantile: 0.03, nSamples: 73 });
+    expect(defaultAlignmentSettings(['emotify', 'mtg-jamendo'], 65)).toEqual({ quantile: 0.025, nSamples: 65 });
+    expect(defaultAlignmentSettings(['user'], 5)).toEqual({ quantile: 0.03, nSamples: 5 });
+  });
+
+  it('clusters vocabularies, stores the result and recomputes when a vocabulary changes', async () => {
+    await withPack(async (core) => {
+      const first = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
+      expect(first).toMatchObject({ cached: false, quantile: 0.03, nSamples: 73, vocabularies: ['mtg-jamendo', 'cal500'] });
+      expect(first.labels).toHaveLength(73);
+      expect(first.labels.slice(0, 2).map((l) => l.name)).toEqual(['action', 'adventure']);
+      expect(first.clusters.flatMap((c) => c.members)).toHaveLength(73);
+      for (const l of first.labels) expect(first.clusters[l.cluster]?.members).toContainEqual({ vocabulary: l.vocabulary, name: l.name });
+      const again = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
+      expect(again).toEqual({ ...first, cached: true });
+
+      const all1 = await core.invoke('labels-align');
+      expect(all1.labels).toHaveLength(82);
+      const added = await core.invoke('labels-add', { text: 'rainy sunday' });
+      expect(added.cluster?.members).toContainEqual({ vocabulary: 'user', name: 'rainy sunday' });
+      const all2 = await core.invoke('labels-align');
+      expect(all2.cached).toBe(true); // labels-add computed and stored it already
+      expect(all2.labels).toHaveLength(83);
+      await core.invoke('labels-remove', { text: 'rainy sunday' });
+      expect((await core.invoke('labels-align')).labels).toHaveLength(82);
+    });
+  });
+
+  it('reports and replaces a collapsed bandwidth (MTG + Emotify at quantile 0.025)', async () => {
+    await withPack(async (core) => {
+      const r = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'emotify'] });
+      expect(r.estimatedBandwidth).toBeLessThan(1e-6);
+      expect(r.fallback).toBe(true);
+      expect(r.reason).toMatch(/collapsed|neighbour/);
+      expect(r.bandwidth).toBeGreaterThan(0.01);
+    });
+  });
+
+  it('draws the same 2-D map in every run', async () => {
+    const a = await withPack((core) => core.invoke('labels-align', { vocabularies: ['cal500', 'emotify'] }));
+    const b = await withPack((core) => core.invoke('labels-align', { vocabularies: ['cal500', 'emotify'] }));
+    expect(b.labels).toEqual(a.labels);
+  });
+
+  it('works from the CLI: labels align --json, labels similar, labels cluster --vectors', async () => {
+    await withPack(async (_core, dataDir) => {
+      await _core.close();
+      let out = '';
+      let err = '';
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) }, env: {} };
+      expect(await runCli(['--data-dir', dataDir, 'labels', 'align', '--vocab', 'mtg-jamendo', '--vocab', 'cal500', '--json'], io)).toBe(0);
+      const aligned = JSON.parse(out) as { clusters: unknown[]; bandwidth: number };
+      expect(aligned.clusters.length).toBeGreaterThan(1);
+      out = '';
+      expect(await runCli(['--data-dir', dataDir, 'labels', 'similar', 'happy', '-n', '4'], io)).toBe(0);
+      expect(out.split('\n')[0]).toMatch(/^1\.000 {2}happy {2}\((mtg-jamendo|cal500)\)$/);
+      const file = join(dataDir, 'vectors.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          labels: ['a', 'b', 'c', 'd', 'e', 'f'],
+          vectors: [
+            [0, 0],
+            [0, 0.1],
+            [0.1, 0],
+            [5, 5],
+            [5, 5.1],
+            [5.1, 5],
+          ],
+        }),
+      );
+      out = '';
+      expect(await runCli(['--data-dir', dataDir, 'labels', 'cluster', '--vectors', file, '--quantile', '0.5', '--json'], io)).toBe(0);
+      expect(
+        (JSON.parse(out) as { clusters: { members: string[] }[] }).clusters
+          .map((c) => c.members.sort())
+          .sort((x, y) => (x[0] ?? '').localeCompare(y[0] ?? '')),
+      ).toEqual([
+        ['a', 'b', 'c'],
+        ['d', 'e', 'f'],
+      ]);
+      writeFileSync(file, '{"labels": ["a"], "vectors": [[1, 2], [3]]}');
+      err = '';
+      expect(await runCli(['--data-dir', dataDir, 'labels', 'cluster', '--vectors', file], io)).toBe(1);
+      expect(err).toContain(file);
+    });
+  });
+});
