@@ -17,3 +17,8 @@ if [ "$rc" -ne 0 ]; then
   echo "training/ci.sh: pytest failed with exit code $rc" >&2
   exit "$rc"
 fi
+
+# The end-to-end run the app's tests consume: a pack exported from the synthetic run must install with
+# `moodshelf models install` and score tracks (tests/integration/trained-pack.test.ts).
+rm -rf ../tests/.tmp/training-run
+"$PY" -m moodshelf_train reproduce --synthetic --out ../tests/.tmp/training-run
