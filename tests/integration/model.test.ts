@@ -185,7 +185,7 @@ describe('pack installation', () => {
         /audio\/encoder.onnx: corrupt download \(sha256/,
       );
       await expect(installPack('hf:test/nothing', { packsDir: packs, hubEndpoint: hub.url })).rejects.toThrow(
-        /hf:test\/nothing: manifest.json: not found on the server \(HTTP 404\)/,
+        /hf:test\/nothing: not found on the hub \(no manifest.json and no config.json\)/,
       );
     } finally {
       await hub.close();

@@ -11,7 +11,9 @@ const RUNS = resolve(import.meta.dirname, '..', '.tmp', 'training-run');
 /** The pack of the newest synthetic training run (training/ci.sh makes one before the Node tests). */
 function trainedPack(): string | null {
   if (!existsSync(RUNS)) return null;
-  const runs = readdirSync(RUNS).filter((d) => existsSync(join(RUNS, d, 'pack', 'manifest.json'))).sort();
+  const runs = readdirSync(RUNS)
+    .filter((d) => existsSync(join(RUNS, d, 'pack', 'manifest.json')))
+    .sort();
   const last = runs.at(-1);
   return last ? join(RUNS, last, 'pack') : null;
 }
@@ -28,7 +30,11 @@ describe('a pack exported by the training pipeline', () => {
     const run = async (...args: string[]) => {
       let out = '';
       let err = '';
-      const io: CliIo = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) }, env: {} };
+      const io: CliIo = {
+        stdout: { write: (s: string) => ((out += s), true) },
+        stderr: { write: (s: string) => ((err += s), true) },
+        env: {},
+      };
       const code = await runCli(['--data-dir', data, ...args], io);
       return { code, out, err };
     };
@@ -40,7 +46,10 @@ describe('a pack exported by the training pipeline', () => {
     expect(JSON.parse((await run('analyze', '--json')).out)).toMatchObject({ analyzed: 12, failed: 0 });
     const top = JSON.parse((await run('top', 'sad', '-n', '3', '--json')).out) as { score: number }[];
     expect(top).toHaveLength(3);
-    const scores = JSON.parse((await run('scores', '1', '--vocab', 'emotify', '--json')).out) as { labels: unknown[]; tags: { labels: unknown[] }[] };
+    const scores = JSON.parse((await run('scores', '1', '--vocab', 'emotify', '--json')).out) as {
+      labels: unknown[];
+      tags: { labels: unknown[] }[];
+    };
     expect(scores.labels).toHaveLength(9);
     expect(scores.tags[0]?.labels).toHaveLength(3);
   });

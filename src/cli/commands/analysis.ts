@@ -34,10 +34,11 @@ export const analyze: Command = async (c) => {
       const lines = [
         `${summary.cancelled ? 'Analysis cancelled' : 'Analysis finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.analyzed} tracks analysed (${summary.segments} segments), ${summary.failed} failed`,
       ];
+      if (summary.error) lines.push(`  stopped: ${summary.error}`);
       for (const f of summary.failures) lines.push(`  ${f.path}: ${f.error}`);
       return lines.join('\n');
     });
-    return summary.cancelled ? 130 : 0;
+    return summary.error ? 1 : summary.cancelled ? 130 : 0;
   } finally {
     off();
     process.off('SIGINT', onSigint);

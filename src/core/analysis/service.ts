@@ -40,6 +40,8 @@ export interface AnalysisSummary {
   durationMs: number;
   cancelled: boolean;
   failures: { trackId: number; path: string; error: string }[];
+  /** Why the whole run stopped early (a broken pack), or null. */
+  error: string | null;
 }
 
 /** The stored form of a policy ("quick:3", "full"). */
@@ -188,7 +190,12 @@ export function createAnalysisService(
           events.emit('analysis-track-done', { trackId: item.trackId, ok: !failedNow, error: failedNow?.error ?? null });
         } catch (err) {
           if (signal.aborted) break;
-          if (err instanceof UserError && err.code.startsWith('E_PACK')) throw err;
+          if (err instanceof UserError && err.code.startsWith('E_PACK')) {
+            // The pack itself is broken: every track would fail the same way, so stop and say why.
+            summary.error = err.message;
+            log.error('analysis stopped: the model pack failed', { err: err.message });
+            break;
+          }
           const reason = describeAnalysisError(err);
           recordAnalysisFailure(db, item.trackId, key, reason);
           noteFailure(item.trackId, reason);
@@ -279,7 +286,7 @@ export function createAnalysisService(
 }
 
 function emptySummary(packKey: string | null): AnalysisSummary {
-  return { packKey, analyzed: 0, failed: 0, segments: 0, durationMs: 0, cancelled: false, failures: [] };
+  return { packKey, analyzed: 0, failed: 0, segments: 0, durationMs: 0, cancelled: false, failures: [], error: null };
 }
 
 /** A reason a person understands for a track the analysis could not process. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CoreContext } from '../api/context.js';
 import { UserError } from '../util/errors.js';
-import { labelVectors } from './embeddings.js';
+import { alignmentSpace, labelVectors } from './embeddings.js';
 import { alignLabels, pca2d } from './mean-shift.js';
 import { allVocabularies, embeddedText } from './store.js';
 import type { Vocabulary } from './vocabularies.js';
@@ -101,11 +101,12 @@ export async function alignVocabularies(ctx: CoreContext, options: Options = {})
       ...stored,
     };
   }
+  const space = alignmentSpace(pack.key, ctx.models.activeModel());
   const vectors = (
     await labelVectors(
       ctx.db,
-      pack.key,
-      ctx.models.activeModel(),
+      space.key,
+      space.embedder,
       entries.map((e) => e.text),
     )
   ).map((v) => Float64Array.from(v));

@@ -2,11 +2,26 @@ import type { Db } from '../db/database.js';
 import type { JointModel } from '../model/joint-model.js';
 import { fromBlob, toBlob } from '../analysis/vectors.js';
 
+/** Anything that embeds texts (a pack's scoring encoder, or its alignment encoder). */
+export interface TextEmbedder {
+  embedText(texts: string[]): Promise<Float32Array[]>;
+}
+
+/**
+ * The space labels are compared and aligned in: the pack's alignment encoder when it has one (a CLAP
+ * pack keeps an all-MiniLM-L6-v2 sentence model for this, as the paper aligns with sentence
+ * embeddings), else its label encoder. The key keeps the two caches apart.
+ */
+export function alignmentSpace(packKey: string, model: JointModel): { key: string; embedder: TextEmbedder } {
+  const align = model.embedAlignmentText;
+  return align ? { key: `${packKey}#alignment`, embedder: { embedText: align } } : { key: packKey, embedder: model };
+}
+
 /**
  * Embeds label texts with the pack's label encoder, caching each text's vector per encoder so that a
  * vocabulary is encoded once, and scoring never waits for the text model twice for the same words.
  */
-export async function labelVectors(db: Db, encoderKey: string, model: JointModel, texts: string[]): Promise<Float32Array[]> {
+export async function labelVectors(db: Db, encoderKey: string, model: TextEmbedder, texts: string[]): Promise<Float32Array[]> {
   const get = db.prepare('SELECT embedding FROM label_embeddings WHERE encoder_key = ? AND text = ?');
   const found = new Map<string, Float32Array>();
   for (const t of new Set(texts)) {

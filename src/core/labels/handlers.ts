@@ -1,7 +1,7 @@
 import type { CoreContext } from '../api/context.js';
 import { asObject, optionalInt, optionalString, requireString } from '../api/validate.js';
 import { dot } from '../analysis/vectors.js';
-import { labelVectors } from './embeddings.js';
+import { alignmentSpace, labelVectors } from './embeddings.js';
 import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, type LabelEntry } from './store.js';
 import { USER_VOCABULARY } from './vocabularies.js';
 import { alignVocabularies, type LabelAlignment } from './alignment.js';
@@ -35,7 +35,8 @@ export async function similarLabels(
   const entries = labelEntries(allVocabularies(ctx.db, manifest)).filter(
     (e) => !(exclude && e.vocabulary === exclude.vocabulary && e.name === exclude.name),
   );
-  const [query, ...vectors] = await labelVectors(ctx.db, pack.key, model, [
+  const space = alignmentSpace(pack.key, model);
+  const [query, ...vectors] = await labelVectors(ctx.db, space.key, space.embedder, [
     text,
     ...entries.map((e) => embeddedText(e.name, e.description)),
   ]);

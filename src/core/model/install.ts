@@ -6,6 +6,7 @@ import { downloadFile, type ByteProgress } from './download.js';
 import { readManifest, verifyPackFiles } from './files.js';
 import { packKey, parseManifest, type PackManifest } from './manifest.js';
 import { extractZip } from './zip.js';
+import { adaptClapRepo } from './hub-adapters.js';
 
 /** Where an install is in its work, for progress bars. */
 export interface InstallProgress {
@@ -75,8 +76,30 @@ async function stageFromHub(
   // Files download into a folder per repo and revision that survives a failed attempt, so a second
   // `install` resumes with Range requests instead of starting over.
   const cache = join(downloads, `${hub.repo.replace('/', '--')}@${hub.revision.replace(/[^\w.-]/g, '_')}`);
-  await downloadFile(`${base}/manifest.json`, join(cache, 'manifest.json.new'), { label: `${source}: manifest.json`, signal: o.signal });
-  await rename(join(cache, 'manifest.json.new'), join(cache, 'manifest.json'));
+  try {
+    await downloadFile(`${base}/manifest.json`, join(cache, 'manifest.json.new'), { label: `${source}: manifest.json`, signal: o.signal });
+    await rename(join(cache, 'manifest.json.new'), join(cache, 'manifest.json'));
+  } catch (err) {
+    if (!(err instanceof UserError && err.code === 'E_DOWNLOAD_404')) throw err;
+    // No Moodshelf manifest: a public transformers.js CLAP repository is adapted; anything else is refused.
+    const endpoint = hubEndpoint(o.hubEndpoint);
+    await adaptClapRepo(
+      source,
+      {
+        endpoint,
+        repo: hub.repo,
+        revision: hub.revision,
+        signal: o.signal,
+        onProgress: (file, received) => o.onProgress?.({ source, phase: 'downloading', file, receivedBytes: received, totalBytes: null }),
+      },
+      cache,
+    ).catch((e: unknown) => {
+      if (e instanceof UserError && e.code === 'E_DOWNLOAD_404' && /config\.json/.test(e.message)) {
+        throw new UserError(`${source}: not found on the hub (no manifest.json and no config.json)`, 'E_DOWNLOAD_404');
+      }
+      throw e;
+    });
+  }
   const manifest = await readManifest(cache);
   const files = Object.entries(manifest.files);
   const totalBytes = files.reduce((s, [, f]) => s + f.size, 0);

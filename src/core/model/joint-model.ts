@@ -16,6 +16,8 @@ export interface JointModel {
   encodeFeatures(segments: Float32Array[]): Promise<{ layers: number; hidden: number; features: Float32Array[] }>;
   /** Label texts -> L2-normalised joint embeddings (the prompt template applied). */
   embedText(texts: string[]): Promise<Float32Array[]>;
+  /** Label texts -> sentence embeddings for alignment, when the pack has a separate alignment encoder. */
+  embedAlignmentText?: (texts: string[]) => Promise<Float32Array[]>;
 }
 
 /** Wav2Vec2FeatureExtractor's normalisation: zero mean, unit variance per segment (eps 1e-7). */
@@ -158,8 +160,13 @@ export function loadJointModel(dir: string, manifest: PackManifest, runtime: Mod
  * Loads the staged pack and pushes one short silent segment and one label through it, so a pack with
  * wrong tensor shapes or a broken label encoder is refused at install time, not at analysis time.
  */
-export async function checkJointPack(dir: string, manifest: PackManifest, runtime: ModelRuntime): Promise<void> {
-  const model = loadJointModel(dir, manifest, runtime);
+export async function checkPack(
+  dir: string,
+  manifest: PackManifest,
+  runtime: ModelRuntime,
+  load: (dir: string, manifest: PackManifest, runtime: ModelRuntime) => JointModel = loadJointModel,
+): Promise<void> {
+  const model = load(dir, manifest, runtime);
   const probe = new Float32Array(Math.round(manifest.audio.sampleRate));
   for (let i = 0; i < probe.length; i++) probe[i] = Math.sin(i / 7) * 0.1;
   const [audio] = await model.embedAudio([probe]);

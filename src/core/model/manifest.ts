@@ -143,7 +143,7 @@ export function parseManifest(raw: unknown, where: string): PackManifest {
     normalize: c.oneOf(a.normalize ?? 'none', 'audio.normalize', ['zero-mean-unit-var', 'none'] as const),
     layers: Array.isArray(a.layers) ? a.layers.map((l, i) => c.int(l, `audio.layers[${i}]`, 0)) : [],
     pooling: c.oneOf(a.pooling ?? 'first-frame', 'audio.pooling', ['first-frame', 'mean'] as const),
-    hiddenSize: a.hiddenSize === undefined ? 0 : c.int(a.hiddenSize, 'audio.hiddenSize'),
+    hiddenSize: a.hiddenSize === undefined || a.hiddenSize === 0 ? 0 : c.int(a.hiddenSize, 'audio.hiddenSize'),
   };
   const kind = c.oneOf(o.kind, 'kind', ['joint', 'clap'] as const);
   if (kind === 'joint' && (audio.layers.length === 0 || audio.hiddenSize === 0))

@@ -1,6 +1,17 @@
 import { basename, dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { env as hfEnv, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import {
+  AutoProcessor,
+  AutoTokenizer,
+  ClapAudioModelWithProjection,
+  ClapTextModelWithProjection,
+  env as hfEnv,
+  pipeline,
+  type FeatureExtractionPipeline,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Processor,
+} from '@huggingface/transformers';
 
 /** Threads and batch size for inference; defaults leave one core for decoding and the rest of the app. */
 export interface RuntimeOptions {
@@ -16,6 +27,14 @@ export interface TensorData {
   dims: readonly number[];
 }
 
+/** A loaded transformers.js CLAP: feature extractor, audio and text towers, tokenizer. */
+export interface ClapParts {
+  processor: Processor;
+  audio: PreTrainedModel;
+  text: PreTrainedModel;
+  tokenizer: PreTrainedTokenizer;
+}
+
 /**
  * The one place that owns ML sessions: ONNX Runtime sessions (audio encoder, head) and transformers.js
  * pipelines (label encoders) are created here, cached by file, run, and disposed together. Everything
@@ -24,6 +43,7 @@ export interface TensorData {
 export class ModelRuntime {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly textPipelines = new Map<string, Promise<FeatureExtractionPipeline>>();
+  private readonly claps = new Map<string, Promise<ClapParts>>();
   /** transformers.js reads its model folder from a global; loads are serialised so two never race. */
   private static loading: Promise<unknown> = Promise.resolve();
   readonly threads: number;
@@ -77,22 +97,43 @@ export class ModelRuntime {
    * becomes that path and its name the id, one load at a time.
    */
   textPipeline(folder: string): Promise<FeatureExtractionPipeline> {
-    let p = this.textPipelines.get(folder);
+    return this.loadLocal(
+      this.textPipelines,
+      folder,
+      async (id, options) => (await pipeline('feature-extraction', id, options)) as FeatureExtractionPipeline,
+    );
+  }
+
+  /** The CLAP towers and preprocessing of a transformers.js CLAP folder (the Xenova/clap-* layout). */
+  clap(folder: string): Promise<ClapParts> {
+    return this.loadLocal(this.claps, folder, async (id, options) => ({
+      processor: await AutoProcessor.from_pretrained(id, { local_files_only: true }),
+      audio: await ClapAudioModelWithProjection.from_pretrained(id, options),
+      text: await ClapTextModelWithProjection.from_pretrained(id, options),
+      tokenizer: await AutoTokenizer.from_pretrained(id, { local_files_only: true }),
+    }));
+  }
+
+  private loadLocal<T>(
+    cache: Map<string, Promise<T>>,
+    folder: string,
+    load: (
+      id: string,
+      options: { dtype: 'fp32'; local_files_only: true; session_options: ort.InferenceSession.SessionOptions },
+    ) => Promise<T>,
+  ): Promise<T> {
+    let p = cache.get(folder);
     if (!p) {
-      const load = async (): Promise<FeatureExtractionPipeline> => {
+      const run = (): Promise<T> => {
         hfEnv.allowRemoteModels = false;
         hfEnv.allowLocalModels = true;
         hfEnv.localModelPath = `${dirname(folder)}/`;
-        return (await pipeline('feature-extraction', basename(folder), {
-          dtype: 'fp32',
-          local_files_only: true,
-          session_options: this.sessionOptions(),
-        })) as FeatureExtractionPipeline;
+        return load(basename(folder), { dtype: 'fp32', local_files_only: true, session_options: this.sessionOptions() });
       };
-      p = ModelRuntime.loading.then(load, load);
+      p = ModelRuntime.loading.then(run, run);
       ModelRuntime.loading = p.catch(() => undefined);
-      this.textPipelines.set(folder, p);
-      p.catch(() => this.textPipelines.delete(folder));
+      cache.set(folder, p);
+      p.catch(() => cache.delete(folder));
     }
     return p;
   }
@@ -101,11 +142,14 @@ export class ModelRuntime {
   async dispose(): Promise<void> {
     const sessions = [...this.sessions.values()];
     const pipes = [...this.textPipelines.values()];
+    const claps = [...this.claps.values()];
     this.sessions.clear();
     this.textPipelines.clear();
+    this.claps.clear();
     await Promise.all([
       ...sessions.map((s) => s.then((x) => x.release()).catch(() => undefined)),
       ...pipes.map((p) => p.then((x) => x.dispose()).catch(() => undefined)),
+      ...claps.map((p) => p.then((x) => Promise.all([x.audio.dispose(), x.text.dispose()])).catch(() => undefined)),
     ]);
   }
 }

@@ -4,7 +4,8 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../util/logger.js';
 import { UserError } from '../util/errors.js';
 import { installPack, type InstallProgress } from './install.js';
-import { checkJointPack, loadJointModel, type JointModel } from './joint-model.js';
+import { checkPack, loadJointModel, type JointModel } from './joint-model.js';
+import { loadClapModel } from './clap-model.js';
 import { packKey, type PackManifest } from './manifest.js';
 import { activePackKey, deletePack, findPack, listPacks, recordPack, setActivePack, type InstalledPack } from './pack-store.js';
 import { ModelRuntime, type RuntimeOptions } from './runtime.js';
@@ -53,7 +54,7 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
           // A throwaway runtime, so the staged files are not held open after the rename.
           const probe = new ModelRuntime({ threads: options.threads });
           try {
-            if (manifest.kind === 'joint') await checkJointPack(dir, manifest, probe);
+            await checkPack(dir, manifest, probe, loadModel);
           } finally {
             await probe.dispose();
           }
@@ -92,15 +93,18 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
     activeModel() {
       const { pack, manifest } = service.active();
       if (loaded?.key !== pack.key) {
-        if (manifest.kind !== 'joint')
-          throw new UserError(`Model pack ${pack.key} is a ${manifest.kind} pack; this version analyses with joint packs`, 'E_PACK_KIND');
-        loaded = { key: pack.key, model: loadJointModel(pack.path, manifest, runtime) };
+        loaded = { key: pack.key, model: loadModel(pack.path, manifest, runtime) };
       }
       return loaded.model;
     },
     close: () => runtime.dispose(),
   };
   return service;
+}
+
+/** Loads a pack of either kind behind the one model interface. */
+export function loadModel(dir: string, manifest: PackManifest, runtime: ModelRuntime): JointModel {
+  return manifest.kind === 'clap' ? loadClapModel(dir, manifest, runtime) : loadJointModel(dir, manifest, runtime);
 }
 
 /** The folder packs are installed into. */

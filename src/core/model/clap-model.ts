@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import type { Tensor } from '@huggingface/transformers';
+import { UserError } from '../util/errors.js';
+import { l2normalize, type JointModel } from './joint-model.js';
+import type { PackManifest } from './manifest.js';
+import type { ModelRuntime } from './runtime.js';
+
+function rowsOf(t: Tensor, expectDim: number, what: string): Float32Array[] {
+  const [n, d] = t.dims as [number, number];
+  if (d !== expectDim) throw new UserError(`${what} has ${d} dimensions, the manifest says ${expectDim}`, 'E_PACK_SHAPE');
+  const data = t.data as Float32Array;
+  return Array.from({ length: n }, (_, i) => l2normalize(data.subarray(i * d, (i + 1) * d)));
+}
+
+/**
+ * A CLAP pack (transformers.js layout, e.g. Xenova/clap-htsat-unfused): 48 kHz audio becomes log-mel
+ * features in transformers.js's ClapFeatureExtractor, the audio tower projects straight into the joint
+ * space (identity head), and label text goes through CLAP's text tower with the pack's prompt.
+ */
+export function loadClapModel(dir: string, manifest: PackManifest, runtime: ModelRuntime): JointModel {
+  if (manifest.kind !== 'clap') throw new UserError(`Model pack ${manifest.id} is a ${manifest.kind} pack, not a CLAP pack`, 'E_PACK_KIND');
+  const folder = join(dir, manifest.labelEncoder.path);
+  const dim = manifest.head.outputDim;
+  const template = manifest.labelEncoder.promptTemplate ?? '{}';
+  const embedAudio = async (segments: Float32Array[]): Promise<Float32Array[]> => {
+    const clap = await runtime.clap(folder);
+    const out: Float32Array[] = [];
+    for (const seg of segments) {
+      const inputs = (await clap.processor(seg)) as Record<string, Tensor>;
+      const { audio_embeds } = (await clap.audio(inputs)) as { audio_embeds: Tensor };
+      out.push(...rowsOf(audio_embeds, dim, `${folder}: audio_embeds`));
+    }
+    return out;
+  };
+  const alignment = manifest.alignmentEncoder;
+  const alignFolder = alignment ? join(dir, alignment.path) : null;
+  return {
+    manifest,
+    dim,
+    embedAudio,
+    embedAlignmentText:
+      alignment && alignFolder
+        ? async (texts) => {
+            if (texts.length === 0) return [];
+            const extractor = await runtime.textPipeline(alignFolder);
+            const t = await extractor(texts, { pooling: alignment.pooling, normalize: true });
+            return rowsOf(t, alignment.dim, `${alignFolder}: sentence embeddings`);
+          }
+        : undefined,
+    async encodeFeatures(segments) {
+      // CLAP has no intermediate layers to export: its joint embedding is the feature.
+      const features = await embedAudio(segments);
+      return { layers: 1, hidden: dim, features };
+    },
+    async embedText(texts) {
+      if (texts.length === 0) return [];
+      const clap = await runtime.clap(folder);
+      const inputs = clap.tokenizer(
+        texts.map((t) => template.replace('{}', t)),
+        { padding: true, truncation: true },
+      ) as Record<string, Tensor>;
+      const { text_embeds } = (await clap.text(inputs)) as { text_embeds: Tensor };
+      return rowsOf(text_embeds, dim, `${folder}: text_embeds`);
+    },
+  };
+}
