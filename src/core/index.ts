@@ -8,6 +8,7 @@ import { createLibraryService, type LibraryServiceOptions } from './library/serv
 import { createAnalysisService } from './analysis/service.js';
 import { createIndexCache } from './analysis/embedding-index.js';
 import { createModelService, packsDirFor } from './model/service.js';
+import { readSettings } from './settings/handlers.js';
 import { UserError, errorMessage } from './util/errors.js';
 import { createLogger, type Logger } from './util/logger.js';
 
@@ -64,10 +65,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const models = createModelService(db, log.child('models'), {
     packsDir: packsDirFor(options.dataDir),
     hubEndpoint: options.hubEndpoint,
-    threads: options.threads,
+    threads: options.threads ?? readSettings(db).threads,
     batchSize: options.batchSize,
   });
-  const analysis = createAnalysisService(db, events, log.child('analysis'), models, { autoResume: options.autoAnalyze ?? false });
+  const analysis = createAnalysisService(db, events, log.child('analysis'), models, {
+    autoResume: options.autoAnalyze ?? false,
+    defaultPolicy: () => readSettings(db).analysisPolicy,
+  });
   if (options.autoAnalyze) {
     events.on('scan-finished', (r) => {
       if (r.added + r.updated + r.moved > 0) {

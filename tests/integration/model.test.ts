@@ -138,6 +138,28 @@ describe('pack installation', () => {
     await expect(installPack(join(dir, 'junk.zip'), { packsDir: join(dir, 'packs') })).rejects.toThrow(/junk.zip: not a readable zip file/);
   });
 
+  it('installs a zip from an http(s) URL', async () => {
+    const dir = tempDir();
+    const zips = join(dir, 'zips');
+    mkdirSync(zips);
+    writeZip(join(zips, 'pack.zip'), folderFiles(TINY_PACK, 'tiny-joint/'));
+    const hub = await startHub({ repos: { 'test/zips': zips } });
+    try {
+      const seen: string[] = [];
+      const r = await installPack(`${hub.url}/test/zips/resolve/main/pack.zip`, {
+        packsDir: join(dir, 'packs'),
+        onProgress: (p) => seen.push(p.phase),
+      });
+      expect(r.manifest.id).toBe('tiny-joint');
+      expect(seen).toEqual(expect.arrayContaining(['downloading', 'extracting', 'verifying', 'installing']));
+      await expect(installPack(`${hub.url}/test/zips/resolve/main/missing.zip`, { packsDir: join(dir, 'packs') })).rejects.toThrow(
+        /missing.zip: not found on the server \(HTTP 404\)/,
+      );
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('refuses a corrupt or incomplete folder and leaves nothing behind', async () => {
     const dir = tempDir();
     const bad = join(dir, 'bad');

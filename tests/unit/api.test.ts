@@ -37,3 +37,24 @@ describe('untrusted invocation (the IPC path)', () => {
     }
   });
 });
+
+describe('settings', () => {
+  it('validates, stores and applies the analysis policy', async () => {
+    const core = await createCore({ dataDir: tempDir() });
+    try {
+      expect(await core.invoke('settings-get')).toEqual({ analysisPolicy: 'quick:3', threads: 0, theme: 'system' });
+      expect(await core.invoke('settings-set', { analysisPolicy: 'full', theme: 'dark' })).toMatchObject({
+        analysisPolicy: 'full',
+        theme: 'dark',
+      });
+      expect(await core.invokeUntrusted('settings-set', [{ analysisPolicy: 'sometimes' }])).toMatchObject({
+        ok: false,
+        error: { message: expect.stringContaining('Unknown analysis policy') },
+      });
+      expect(await core.invokeUntrusted('settings-set', [{ theme: 'neon' }])).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+      expect((await core.invoke('settings-get')).analysisPolicy).toBe('full');
+    } finally {
+      await core.close();
+    }
+  });
+});

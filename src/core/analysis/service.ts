@@ -79,7 +79,7 @@ export function createAnalysisService(
   events: EventBus,
   log: Logger,
   models: ModelService,
-  options: { autoResume?: boolean; defaultPolicy?: string } = {},
+  options: { autoResume?: boolean; defaultPolicy?: () => string } = {},
 ): AnalysisService {
   let state: AnalysisProgress['state'] = 'idle';
   let loop: Promise<AnalysisSummary> | null = null;
@@ -238,7 +238,7 @@ export function createAnalysisService(
   const service: AnalysisService = {
     start(opts = {}) {
       const { pack } = models.active();
-      const policy = policyToString(parsePolicy(opts.policy ?? options.defaultPolicy ?? policyToString(DEFAULT_POLICY)));
+      const policy = policyToString(parsePolicy(opts.policy ?? options.defaultPolicy?.() ?? policyToString(DEFAULT_POLICY)));
       const queued = enqueueTracks(db, pack.key, policy, opts.trackIds, opts.priority ?? (opts.trackIds ? 10 : 0));
       if (state === 'paused') return { queued };
       ensureRunning();

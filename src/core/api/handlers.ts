@@ -3,12 +3,24 @@ import { createScoreHandlers, type ScoreHandlers } from '../analysis/score-handl
 import { createLabelHandlers, type LabelHandlers } from '../labels/handlers.js';
 import { createLibraryHandlers, type LibraryHandlers } from '../library/handlers.js';
 import { createModelHandlers, type ModelHandlers } from '../model/handlers.js';
+import { createPlaylistHandlers, type PlaylistHandlers } from '../playlists/handlers.js';
+import { createSettingsHandlers, type SettingsHandlers } from '../settings/handlers.js';
 import { createStatusHandlers, type StatusHandlers } from '../status/handlers.js';
+import { createTagHandlers, type TagHandlers } from '../tags/handlers.js';
 import { createTracksHandlers, type TracksHandlers } from '../tracks/handlers.js';
 import type { CoreContext } from './context.js';
 
 /** The whole API: every domain's handler map. Hosts (IPC, CLI, tests) derive their types from this. */
-export type Handlers = LibraryHandlers & TracksHandlers & StatusHandlers & ModelHandlers & AnalysisHandlers & LabelHandlers & ScoreHandlers;
+export type Handlers = LibraryHandlers &
+  TracksHandlers &
+  StatusHandlers &
+  ModelHandlers &
+  AnalysisHandlers &
+  LabelHandlers &
+  ScoreHandlers &
+  SettingsHandlers &
+  TagHandlers &
+  PlaylistHandlers;
 /** Any handler's name. */
 export type HandlerName = keyof Handlers;
 /** The arguments a handler takes (an empty tuple or one params object). */
@@ -25,6 +37,9 @@ export const HANDLER_FACTORIES = [
   createAnalysisHandlers,
   createLabelHandlers,
   createScoreHandlers,
+  createSettingsHandlers,
+  createTagHandlers,
+  createPlaylistHandlers,
 ] as const;
 
 /**
