@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
 import { defaultAlignmentSettings } from '../../src/core/labels/alignment.js';
-import { runCli } from '../../src/cli/main.js';
+import { cli } from '../support/cli.js';
 import { TINY_PACK } from '../support/packs.js';
 import { useTempDirs } from '../support/temp.js';
 
@@ -69,15 +69,13 @@ describe('label alignment', () => {
   it('works from the CLI: labels align --json, labels similar, labels cluster --vectors', async () => {
     await withPack(async (_core, dataDir) => {
       await _core.close();
-      let out = '';
-      let err = '';
-      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) }, env: {} };
-      expect(await runCli(['--data-dir', dataDir, 'labels', 'align', '--vocab', 'mtg-jamendo', '--vocab', 'cal500', '--json'], io)).toBe(0);
-      const aligned = JSON.parse(out) as { clusters: unknown[]; bandwidth: number };
+      const align = await cli(['--data-dir', dataDir, 'labels', 'align', '--vocab', 'mtg-jamendo', '--vocab', 'cal500', '--json']);
+      expect(align.code).toBe(0);
+      const aligned = JSON.parse(align.out) as { clusters: unknown[]; bandwidth: number };
       expect(aligned.clusters.length).toBeGreaterThan(1);
-      out = '';
-      expect(await runCli(['--data-dir', dataDir, 'labels', 'similar', 'happy', '-n', '4'], io)).toBe(0);
-      expect(out.split('\n')[0]).toMatch(/^1\.000 {2}happy {2}\((mtg-jamendo|cal500)\)$/);
+      const similar = await cli(['--data-dir', dataDir, 'labels', 'similar', 'happy', '-n', '4']);
+      expect(similar.code).toBe(0);
+      expect(similar.out.split('\n')[0]).toMatch(/^1\.000 {2}happy {2}\((mtg-jamendo|cal500)\)$/);
       const file = join(dataDir, 'vectors.json');
       writeFileSync(
         file,
@@ -93,10 +91,10 @@ describe('label alignment', () => {
           ],
         }),
       );
-      out = '';
-      expect(await runCli(['--data-dir', dataDir, 'labels', 'cluster', '--vectors', file, '--quantile', '0.5', '--json'], io)).toBe(0);
+      const clustered = await cli(['--data-dir', dataDir, 'labels', 'cluster', '--vectors', file, '--quantile', '0.5', '--json']);
+      expect(clustered.code).toBe(0);
       expect(
-        (JSON.parse(out) as { clusters: { members: string[] }[] }).clusters
+        (JSON.parse(clustered.out) as { clusters: { members: string[] }[] }).clusters
           .map((c) => c.members.sort())
           .sort((x, y) => (x[0] ?? '').localeCompare(y[0] ?? '')),
       ).toEqual([
@@ -104,9 +102,9 @@ describe('label alignment', () => {
         ['d', 'e', 'f'],
       ]);
       writeFileSync(file, '{"labels": ["a"], "vectors": [[1, 2], [3]]}');
-      err = '';
-      expect(await runCli(['--data-dir', dataDir, 'labels', 'cluster', '--vectors', file], io)).toBe(1);
-      expect(err).toContain(file);
+      const bad = await cli(['--data-dir', dataDir, 'labels', 'cluster', '--vectors', file]);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain(file);
     });
   });
 });

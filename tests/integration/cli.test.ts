@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
+import { cli } from '../support/cli.js';
 import { generateLibrary } from '../support/library-gen.js';
 import { startHub } from '../support/hub-server.js';
 import { TINY_PACK } from '../support/packs.js';
@@ -12,24 +12,6 @@ import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'moodshelf.js');
-
-function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => ((out += s), true) },
-    stderr: { write: (s: string) => ((err += s), true) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const io = captureIo(env);
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
 
 describe('moodshelf CLI', () => {
   it('adds, scans and lists a mixed library with failures and their reasons (--json)', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
+import { cli } from '../support/cli.js';
 import { generateLibrary } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 
@@ -27,17 +27,7 @@ describe('a pack exported by the training pipeline', () => {
     const root = tempDir();
     const data = join(root, 'data');
     const lib = generateLibrary(join(root, 'lib'), 12, 0);
-    const run = async (...args: string[]) => {
-      let out = '';
-      let err = '';
-      const io: CliIo = {
-        stdout: { write: (s: string) => ((out += s), true) },
-        stderr: { write: (s: string) => ((err += s), true) },
-        env: {},
-      };
-      const code = await runCli(['--data-dir', data, ...args], io);
-      return { code, out, err };
-    };
+    const run = (...args: string[]) => cli(['--data-dir', data, ...args]);
     const installed = await run('models', 'install', pack as string, '--json');
     expect(installed.err).toBe('');
     expect(JSON.parse(installed.out)).toMatchObject({ kind: 'joint', active: true });
