@@ -27,6 +27,8 @@ async function start(): Promise<ServableCore> {
     dataDir,
     nativeBinding: process.env[CORE_ENV.nativeBinding] || undefined,
     watch: true,
+    // The app analyses in the background: a queue left by a previous run resumes, new tracks are queued.
+    autoAnalyze: true,
     migrationsDir: join(dirname(fileURLToPath(import.meta.url)), 'migrations'),
     logger: log.child('core'),
   });
