@@ -1,10 +1,9 @@
 import type { CoreContext } from '../api/context.js';
 import { asObject, optionalInt, optionalString, requireInt, requireString } from '../api/validate.js';
 import { labelVectors } from '../labels/embeddings.js';
-import { allVocabularies, embeddedText, findVocabulary } from '../labels/store.js';
 import { getTrack, type Track } from '../tracks/queries.js';
-import { UserError } from '../util/errors.js';
-import { percentileOf, scoreTracks, songVote } from './scoring.js';
+import { percentileOf, scoreTracks } from './scoring.js';
+import { trackLabelScores, voteTags } from './song-tags.js';
 import { dot } from './vectors.js';
 
 /** One label's score for a track. */
@@ -58,28 +57,11 @@ export function createScoreHandlers(ctx: CoreContext) {
     'scores-track': async (params: { trackId: number; vocabulary?: string }): Promise<TrackScores> => {
       const o = asObject(params, 'scores-track');
       const trackId = requireInt(o, 'trackId', 'scores-track', 1, Number.MAX_SAFE_INTEGER);
-      const { pack, manifest } = ctx.models.active();
-      const index = ctx.index.get(pack.key);
-      const row = index.rowOf.get(trackId);
-      if (row === undefined)
-        throw new UserError(`Track ${trackId} is not analysed with ${pack.key} yet (run: moodshelf analyze)`, 'E_NOT_ANALYZED');
       const vocabId = optionalString(o, 'vocabulary', 'scores-track');
-      const all = allVocabularies(ctx.db, manifest);
-      const vocabs = vocabId ? [findVocabulary(all, vocabId)] : all;
-      const entries = vocabs.flatMap((v) =>
-        v.labels.map((l) => ({ vocabulary: v.id, label: l, text: embeddedText(l, v.descriptions?.[l]) })),
-      );
-      const vectors = await labelVectors(
-        ctx.db,
-        pack.key,
-        ctx.models.activeModel(),
-        entries.map((e) => e.text),
-      );
-      const from = index.segOffsets[row] as number;
-      const to = index.segOffsets[row + 1] as number;
-      const segs = Array.from({ length: to - from }, (_, k) => from + k);
-      const labels = entries.map((e, i) => {
-        const v = vectors[i] as Float32Array;
+      const t = await trackLabelScores(ctx, trackId, vocabId);
+      const { index, row } = t;
+      const labels = t.labels.map((e, i) => {
+        const v = t.vectors[i] as Float32Array;
         const score = dot(index.tracks, v, row * index.dim);
         const sorted = sortedScores(index.stamp, e.text, () => scoreTracks(index, v));
         return {
@@ -87,23 +69,15 @@ export function createScoreHandlers(ctx: CoreContext) {
           label: e.label,
           score,
           percentile: percentileOf(score, sorted),
-          segmentScores: segs.map((s) => dot(index.segments, v, s * index.dim)),
-        };
-      });
-      const tags = vocabs.map((v) => {
-        const mine = labels.filter((l) => l.vocabulary === v.id);
-        const perSegment = segs.map((_, k) => Float32Array.from(mine.map((l) => l.segmentScores[k] as number)));
-        return {
-          vocabulary: v.id,
-          labels: songVote(perSegment, v.topK).map((x) => ({ label: mine[x.label]?.label ?? '', votes: x.votes, meanScore: x.meanScore })),
+          segmentScores: t.segmentScores[i] ?? [],
         };
       });
       return {
         trackId,
-        packKey: pack.key,
-        segments: segs.map((s) => ({ index: index.segIndex[s] as number, start: index.segStart[s] as number })),
+        packKey: t.packKey,
+        segments: t.segs.map((s) => ({ index: index.segIndex[s] as number, start: index.segStart[s] as number })),
         labels,
-        tags,
+        tags: voteTags(t.vocabs, t.labels, t.segmentScores),
       };
     },
     /** The tracks that match any label text best (zero-shot: the text need not be in a vocabulary). */

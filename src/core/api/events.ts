@@ -16,6 +16,10 @@ export interface CoreEvents {
   'analysis-finished': AnalysisSummary;
   'model-install-progress': InstallProgress;
   'models-changed': { activePack: string | null };
+  /** Tags were accepted, rejected, added, removed, undone or redone on these tracks. */
+  'tags-changed': { trackIds: number[] };
+  /** A saved playlist was created, changed or deleted. */
+  'playlists-changed': { id: number; change: 'saved' | 'renamed' | 'deleted' };
 }
 
 /** A listener for one event. */

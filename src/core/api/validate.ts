@@ -62,3 +62,44 @@ export function optionalEnum<T extends string>(
   }
   return v as T;
 }
+
+/** A required array of integers within [min, max] (ids for batch operations), 1 to maxLength long. */
+export function requireIntArray(
+  o: Record<string, unknown>,
+  key: string,
+  handler: string,
+  min: number,
+  max: number,
+  maxLength: number,
+): number[] {
+  const v = o[key];
+  if (!Array.isArray(v) || v.length === 0 || v.length > maxLength) {
+    throw new UserError(`${handler}: "${key}" must be a list of 1 to ${maxLength} integers`, 'E_INVALID');
+  }
+  for (const x of v) {
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
+      throw new UserError(`${handler}: every entry of "${key}" must be an integer from ${min} to ${max}`, 'E_INVALID');
+    }
+  }
+  return v as number[];
+}
+
+/** An optional finite number within [min, max] (scores, thresholds, seconds). */
+export function optionalNumber(o: Record<string, unknown>, key: string, handler: string, min: number, max: number): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new UserError(`${handler}: "${key}" must be a number from ${min} to ${max}`, 'E_INVALID');
+  }
+  return v;
+}
+
+/** An optional array of non-empty strings (artist or genre lists), at most maxLength long. */
+export function optionalStringArray(o: Record<string, unknown>, key: string, handler: string, maxLength: number): string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > maxLength || v.some((x) => typeof x !== 'string' || x.trim() === '' || x.includes('\0'))) {
+    throw new UserError(`${handler}: "${key}" must be a list of at most ${maxLength} non-empty strings`, 'E_INVALID');
+  }
+  return v as string[];
+}

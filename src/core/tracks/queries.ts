@@ -131,3 +131,10 @@ export function countTracks(db: Db): Record<TrackStatus, number> & { total: numb
   }
   return counts;
 }
+
+/** Tracks by id in the order given (ids that are not tracks are skipped): one query for a whole playlist. */
+export function getTracks(db: Db, ids: readonly number[]): Track[] {
+  const rows = db.prepare(`${SELECT} WHERE t.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as Row[];
+  const byId = new Map(rows.map((r) => [r.id, toTrack(r)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}

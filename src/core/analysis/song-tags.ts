@@ -1,0 +1,98 @@
+import type { CoreContext } from '../api/context.js';
+import { labelVectors } from '../labels/embeddings.js';
+import { allVocabularies, embeddedText, findVocabulary } from '../labels/store.js';
+import type { Vocabulary } from '../labels/vocabularies.js';
+import { UserError } from '../util/errors.js';
+import type { EmbeddingIndex } from './embedding-index.js';
+import { songVote } from './scoring.js';
+import { dot } from './vectors.js';
+
+/** One label of a vocabulary with the text that is embedded for it. */
+export interface VocabularyLabel {
+  vocabulary: string;
+  label: string;
+  text: string;
+}
+
+/** A vocabulary's song-level tags for one track (the paper's top-k vote over segments). */
+export interface VocabularyTags {
+  vocabulary: string;
+  labels: { label: string; votes: number; meanScore: number }[];
+}
+
+/**
+ * Flattens vocabularies into the labels to embed, so the inspector's scores and the tag suggestions
+ * embed exactly the same texts (descriptions when a vocabulary has them).
+ */
+export function vocabularyLabels(vocabs: readonly Vocabulary[]): VocabularyLabel[] {
+  return vocabs.flatMap((v) => v.labels.map((l) => ({ vocabulary: v.id, label: l, text: embeddedText(l, v.descriptions?.[l]) })));
+}
+
+/** Rows of `index.segments` holding one track's segments, in time order. */
+export function segmentRows(index: EmbeddingIndex, row: number): number[] {
+  const from = index.segOffsets[row] as number;
+  const to = index.segOffsets[row + 1] as number;
+  return Array.from({ length: to - from }, (_, k) => from + k);
+}
+
+/** Cosine of each of a track's segments with one label vector, in time order. */
+export function segmentScoresFor(index: EmbeddingIndex, segs: readonly number[], vector: Float32Array): number[] {
+  return segs.map((s) => dot(index.segments, vector, s * index.dim));
+}
+
+/**
+ * The song-level vote per vocabulary from per-label segment scores (`segmentScores[i]` belongs to
+ * `labels[i]`). Shared by scores-track and tags-suggest so a suggestion is always what the inspector shows.
+ */
+export function voteTags(
+  vocabs: readonly Vocabulary[],
+  labels: readonly VocabularyLabel[],
+  segmentScores: readonly number[][],
+): VocabularyTags[] {
+  return vocabs.map((v) => {
+    const mine = labels.flatMap((l, i) => (l.vocabulary === v.id ? [{ label: l.label, scores: segmentScores[i] ?? [] }] : []));
+    const segCount = mine[0]?.scores.length ?? 0;
+    const perSegment = Array.from({ length: segCount }, (_, k) => Float32Array.from(mine.map((m) => m.scores[k] as number)));
+    return {
+      vocabulary: v.id,
+      labels: songVote(perSegment, v.topK).map((x) => ({ label: mine[x.label]?.label ?? '', votes: x.votes, meanScore: x.meanScore })),
+    };
+  });
+}
+
+/** A track's label scores against the active pack: what scores-track and tags-suggest both start from. */
+export interface TrackLabelScores {
+  packKey: string;
+  index: EmbeddingIndex;
+  row: number;
+  vocabs: Vocabulary[];
+  labels: VocabularyLabel[];
+  vectors: Float32Array[];
+  segs: number[];
+  /** Per label (same order as `labels`), the cosine of each segment. */
+  segmentScores: number[][];
+}
+
+/**
+ * Embeds the labels of one vocabulary (or all) and scores one track's segments with them. Throws a
+ * UserError naming the fix when the track has no results under the active pack.
+ */
+export async function trackLabelScores(ctx: CoreContext, trackId: number, vocabularyId?: string): Promise<TrackLabelScores> {
+  const { pack, manifest } = ctx.models.active();
+  const index = ctx.index.get(pack.key);
+  const row = index.rowOf.get(trackId);
+  if (row === undefined)
+    throw new UserError(`Track ${trackId} is not analysed with ${pack.key} yet (run: moodshelf analyze)`, 'E_NOT_ANALYZED');
+  const all = allVocabularies(ctx.db, manifest);
+  const vocabs = vocabularyId ? [findVocabulary(all, vocabularyId)] : all;
+  const labels = vocabularyLabels(vocabs);
+  const vectors = await labelVectors(
+    ctx.db,
+    pack.key,
+    ctx.models.activeModel(),
+    labels.map((l) => l.text),
+  );
+  const segs = segmentRows(index, row);
+  const segmentScores = vectors.map((v) => segmentScoresFor(index, segs, v));
+  return { packKey: pack.key, index, row, vocabs, labels, vectors, segs, segmentScores };
+}

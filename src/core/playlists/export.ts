@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError, errnoCode, errorMessage } from '../util/errors.js';
+
+/** Playlist file formats other players read. */
+export const PLAYLIST_FORMATS = ['m3u8', 'xspf'] as const;
+/** One of {@link PLAYLIST_FORMATS}. */
+export type PlaylistFormat = (typeof PLAYLIST_FORMATS)[number];
+/** How track locations are written: absolute, or relative to the playlist file's folder (portable with the music). */
+export const PATH_MODES = ['absolute', 'relative'] as const;
+/** One of {@link PATH_MODES}. */
+export type PathMode = (typeof PATH_MODES)[number];
+
+/** What an exported entry needs from a track. */
+export interface ExportEntry {
+  path: string;
+  duration: number | null;
+  artist: string | null;
+  title: string | null;
+  album: string | null;
+}
+
+/** A line-safe field: playlist formats are line based, so newlines in tags would break them. */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').trim();
+}
+
+function displayTitle(e: ExportEntry): string {
+  return oneLine(e.title ?? '') || basename(e.path, extname(e.path));
+}
+
+/** A track's location as written: absolute, or relative to the playlist's folder when possible. */
+export function entryPath(trackPath: string, playlistFile: string, mode: PathMode): string {
+  if (mode === 'absolute') return trackPath;
+  const rel = relative(dirname(playlistFile), trackPath);
+  // Another drive (Windows) has no relative path: fall back to the absolute one.
+  return rel === '' || isAbsolute(rel) ? trackPath : rel;
+}
+
+/** UTF-8 extended M3U: #EXTM3U, a #PLAYLIST name, and #EXTINF:<seconds>,<artist> - <title> per track. */
+export function toM3u8(name: string, entries: readonly ExportEntry[], playlistFile: string, mode: PathMode): string {
+  const lines = ['#EXTM3U', `#PLAYLIST:${oneLine(name)}`];
+  for (const e of entries) {
+    const seconds = e.duration === null ? -1 : Math.round(e.duration);
+    const artist = oneLine(e.artist ?? '');
+    lines.push(`#EXTINF:${seconds},${artist ? `${artist} - ` : ''}${displayTitle(e)}`, entryPath(e.path, playlistFile, mode));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function xmlAllowed(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/** Escapes text for XML content and drops characters XML 1.0 cannot carry at all (controls, lone surrogates). */
+export function xmlEscape(s: string): string {
+  let clean = '';
+  for (const ch of s) if (xmlAllowed(ch.codePointAt(0) as number)) clean += ch;
+  return clean.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** A track's XSPF location: a file:// URI, or a percent-encoded URI reference relative to the playlist. */
+export function xspfLocation(trackPath: string, playlistFile: string, mode: PathMode): string {
+  const p = entryPath(trackPath, playlistFile, mode);
+  if (isAbsolute(p)) return pathToFileURL(p).href;
+  return p
+    .split(sep)
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}
+
+/** XSPF 1 (XML): title, then per track its location, title, creator, album and duration in ms. */
+export function toXspf(name: string, entries: readonly ExportEntry[], playlistFile: string, mode: PathMode): string {
+  const tracks = entries.map((e) => {
+    const fields = [
+      `      <location>${xmlEscape(xspfLocation(e.path, playlistFile, mode))}</location>`,
+      `      <title>${xmlEscape(displayTitle(e))}</title>`,
+    ];
+    if (e.artist) fields.push(`      <creator>${xmlEscape(oneLine(e.artist))}</creator>`);
+    if (e.album) fields.push(`      <album>${xmlEscape(oneLine(e.album))}</album>`);
+    if (e.duration !== null) fields.push(`      <duration>${Math.round(e.duration * 1000)}</duration>`);
+    return `    <track>\n${fields.join('\n')}\n    </track>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<playlist version="1" xmlns="http://xspf.org/ns/0/">',
+    `  <title>${xmlEscape(oneLine(name))}</title>`,
+    '  <trackList>',
+    ...tracks,
+    '  </trackList>',
+    '</playlist>',
+    '',
+  ].join('\n');
+}
+
+function writeError(file: string, err: unknown): UserError {
+  const code = errnoCode(err);
+  const reason =
+    code === 'ENOENT'
+      ? `the folder ${dirname(file)} does not exist`
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : errorMessage(err);
+  return new UserError(`Cannot write playlist ${file}: ${reason}`, 'E_WRITE');
+}
+
+/**
+ * Writes text to `file` atomically: a temporary file in the same folder, flushed, then renamed over
+ * the target, so a player never reads a half-written playlist and a failure leaves no debris.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = openSync(tmp, 'wx');
+    try {
+      writeSync(fd, text, null, 'utf8');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw writeError(file, err);
+  }
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { Core } from '../../src/core/index.js';
+import { analysedLibrary } from '../support/analysed-library.js';
+import { useTempDirs } from '../support/temp.js';
+
+const tempDir = useTempDirs();
+
+async function trackIds(core: Core): Promise<number[]> {
+  return (await core.invoke('tracks-list', { sort: 'path' })).tracks.map((t) => t.id);
+}
+
+async function tagLabels(core: Core, trackId: number): Promise<string[]> {
+  return (await core.invoke('tags-list', { trackId })).tags.map((t) => t.label).sort();
+}
+
+describe('tags', () => {
+  it('accepts in batches, rejects, adds and removes, with multi-level undo and redo', async () => {
+    const { core } = await analysedLibrary(tempDir(), 4);
+    try {
+      const [a, b, c] = await trackIds(core);
+      const events: number[][] = [];
+      core.events.on('tags-changed', (e) => events.push(e.trackIds));
+
+      const accepted = await core.invoke('tags-accept', { trackIds: [a as number, b as number], label: '  calm ' });
+      expect(accepted.changed).toEqual([a, b]);
+      expect(accepted.operation).toMatchObject({ kind: 'accept', label: 'calm', undone: false });
+      expect((await core.invoke('tags-list', { trackId: a as number })).tags).toEqual([
+        expect.objectContaining({ trackId: a, label: 'calm', source: 'accepted' }),
+      ]);
+      const tagTime = (await core.invoke('tags-list', { trackId: b as number })).tags[0]?.createdAt;
+      // Accepting again changes nothing and logs nothing; tags compare case-insensitively.
+      expect(await core.invoke('tags-accept', { trackId: a as number, label: 'CALM' })).toEqual({ operation: null, changed: [] });
+
+      await core.invoke('tags-add', { trackId: c as number, label: 'Rainy Sunday' });
+      await core.invoke('tags-reject', { trackId: a as number, label: 'calm' });
+      expect(await core.invoke('tags-list', { trackId: a as number })).toMatchObject({ tags: [], rejected: ['calm'] });
+      await core.invoke('tags-remove', { trackId: c as number, label: 'rainy sunday' });
+      expect(await tagLabels(core, c as number)).toEqual([]);
+      expect(events).toEqual([[a, b], [c], [a], [c]]);
+
+      // Undo step by step, newest first.
+      expect(await core.invoke('tags-undo')).toMatchObject({ kind: 'remove', undone: true });
+      expect(await tagLabels(core, c as number)).toEqual(['Rainy Sunday']);
+      expect(await core.invoke('tags-undo')).toMatchObject({ kind: 'reject' });
+      expect(await core.invoke('tags-list', { trackId: a as number })).toMatchObject({
+        tags: [{ label: 'calm', source: 'accepted' }],
+        rejected: [],
+      });
+      expect(await core.invoke('tags-undo')).toMatchObject({ kind: 'add' });
+      expect(await core.invoke('tags-undo')).toMatchObject({ kind: 'accept', trackIds: [a, b] });
+      expect(await tagLabels(core, a as number)).toEqual([]);
+      expect(await tagLabels(core, b as number)).toEqual([]);
+      expect(await core.invoke('tags-undo')).toBeNull();
+
+      // Redo in the original order restores exactly (same created time).
+      expect(await core.invoke('tags-redo')).toMatchObject({ kind: 'accept' });
+      expect(await core.invoke('tags-redo')).toMatchObject({ kind: 'add' });
+      expect((await core.invoke('tags-list', { trackId: b as number })).tags).toEqual([
+        { trackId: b, label: 'calm', source: 'accepted', createdAt: tagTime },
+      ]);
+
+      // A new operation drops the redo branch.
+      await core.invoke('tags-add', { trackId: b as number, label: 'party' });
+      expect(await core.invoke('tags-redo')).toBeNull();
+      const history = await core.invoke('tags-history', { limit: 10 });
+      expect(history.map((h) => h.kind)).toEqual(['add', 'add', 'accept']);
+      expect(history.every((h) => !h.undone)).toBe(true);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('suggests the song-level vote labels, minus accepted and rejected ones', async () => {
+    const { core } = await analysedLibrary(tempDir(), 3);
+    try {
+      const [id] = await trackIds(core);
+      const trackId = id as number;
+      const scores = await core.invoke('scores-track', { trackId });
+      const voted = scores.tags.flatMap((v) => v.labels.map((l) => l.label));
+      const first = await core.invoke('tags-suggest', { trackId });
+      expect(first.suggestions.length).toBeGreaterThan(1);
+      expect(new Set(first.suggestions.map((s) => s.label))).toEqual(new Set(voted));
+      expect(first.suggestions.map((s) => s.votes)).toEqual([...first.suggestions.map((s) => s.votes)].sort((x, y) => y - x));
+
+      const [top, second] = first.suggestions;
+      await core.invoke('tags-accept', { trackId, label: top?.label as string });
+      await core.invoke('tags-reject', { trackId, label: second?.label as string });
+      const after = await core.invoke('tags-suggest', { trackId });
+      const labels = after.suggestions.map((s) => s.label);
+      expect(labels).not.toContain(top?.label);
+      expect(labels).not.toContain(second?.label);
+      expect(labels).toHaveLength(first.suggestions.length - 2);
+
+      // One vocabulary only.
+      const emotify = await core.invoke('tags-suggest', { trackId, vocabulary: 'emotify' });
+      expect(emotify.suggestions.every((s) => s.vocabulary === 'emotify')).toBe(true);
+      // Undoing the rejection brings the suggestion back.
+      await core.invoke('tags-undo');
+      expect((await core.invoke('tags-suggest', { trackId })).suggestions.map((s) => s.label)).toContain(second?.label);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('validates parameters and refuses unknown tracks without half-applying a batch', async () => {
+    const { core } = await analysedLibrary(tempDir(), 2);
+    try {
+      const [a] = await trackIds(core);
+      expect(await core.invokeUntrusted('tags-accept', [{ trackIds: [], label: 'x' }])).toMatchObject({
+        ok: false,
+        error: { code: 'E_INVALID' },
+      });
+      expect(await core.invokeUntrusted('tags-accept', [{ trackId: a, trackIds: [a], label: 'x' }])).toMatchObject({
+        ok: false,
+        error: { message: 'tags-accept: give "trackId" or "trackIds", not both' },
+      });
+      expect(await core.invokeUntrusted('tags-add', [{ trackId: a, label: '   ' }])).toMatchObject({
+        ok: false,
+        error: { code: 'E_INVALID' },
+      });
+      expect(await core.invokeUntrusted('tags-accept', [{ trackIds: [a, 9999], label: 'calm' }])).toEqual({
+        ok: false,
+        error: { message: 'No track with id 9999', code: 'E_NOT_FOUND' },
+      });
+      expect(await tagLabels(core, a as number)).toEqual([]);
+      expect(await core.invokeUntrusted('tags-suggest', [{ trackId: 9999 }])).toMatchObject({
+        ok: false,
+        error: { code: 'E_NOT_ANALYZED' },
+      });
+    } finally {
+      await core.close();
+    }
+  });
+});
