@@ -27,6 +27,9 @@ export const CLI_OPTIONS = {
   vectors: { type: 'string' },
   'hub-endpoint': { type: 'string' },
   threads: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  tracks: { type: 'string', multiple: true },
+  scores: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;

@@ -9,6 +9,7 @@ import { labels } from './commands/labels.js';
 import { library, scan, status, tracks } from './commands/library.js';
 import { models } from './commands/models.js';
 import { scores, top } from './commands/scores.js';
+import { tag, tags } from './commands/tags.js';
 import { CLI_OPTIONS, type CliIo, type Command, type Parsed, UsageError, numberOption, print } from './context.js';
 
 export type { CliIo };
@@ -41,6 +42,15 @@ Models and analysis:
   top "<label>" [-n N] [--json]
   export-features <out-dir>  encoder features of analysed segments plus accepted tags, for training
 
+Tags:
+  tag add|remove <track> "<label>"    tag a track (id or path) by hand, or remove a tag
+  tags enable|disable <dir>           allow / stop writing tags into a library folder's files
+  tags folders [--json]
+  tags write [--dry-run] [--tracks ID,...] [--scores] [--json]
+                                      write tags into the files' mood fields (preview with --dry-run)
+  tags runs [--json]
+  tags undo <run>                     restore the mood fields a write run changed
+
 Global options:
   --data-dir DIR             the data folder (default: $MOODSHELF_DATA_DIR, else the app's folder)
   --threads N                ONNX Runtime threads (default: automatic)
@@ -60,6 +70,8 @@ const COMMANDS: Record<string, Command> = {
   scores,
   top,
   'export-features': exportFeatures,
+  tag,
+  tags,
 };
 
 function parse(argv: string[]): Parsed {

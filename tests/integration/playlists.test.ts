@@ -417,7 +417,7 @@ describe('saved playlists and exports', () => {
     }
   });
 
-  it.skipIf(!HAS_MPV)('writes an M3U8 that mpv plays, with relative unicode paths', async () => {
+  it.skipIf(!HAS_MPV && !process.env.CI)('writes an M3U8 that mpv plays, with relative unicode paths', async () => {
     const root = tempDir();
     const { core } = await analysedLibrary(root, 4, join(root, 'Bibliothèque ✓', 'my music'));
     try {

@@ -1,5 +1,6 @@
 import { createAnalysisHandlers, type AnalysisHandlers } from '../analysis/handlers.js';
 import { createScoreHandlers, type ScoreHandlers } from '../analysis/score-handlers.js';
+import { createFileTagHandlers, type FileTagHandlers } from '../filetags/handlers.js';
 import { createLabelHandlers, type LabelHandlers } from '../labels/handlers.js';
 import { createLibraryHandlers, type LibraryHandlers } from '../library/handlers.js';
 import { createModelHandlers, type ModelHandlers } from '../model/handlers.js';
@@ -20,7 +21,8 @@ export type Handlers = LibraryHandlers &
   ScoreHandlers &
   SettingsHandlers &
   TagHandlers &
-  PlaylistHandlers;
+  PlaylistHandlers &
+  FileTagHandlers;
 /** Any handler's name. */
 export type HandlerName = keyof Handlers;
 /** The arguments a handler takes (an empty tuple or one params object). */
@@ -40,6 +42,7 @@ export const HANDLER_FACTORIES = [
   createSettingsHandlers,
   createTagHandlers,
   createPlaylistHandlers,
+  createFileTagHandlers,
 ] as const;
 
 /**

@@ -5,6 +5,7 @@ import { parseFile, type IAudioMetadata } from 'music-metadata';
 import { errnoCode, errorMessage } from '../util/errors.js';
 import { describeFsError } from './walk.js';
 import { AUDIO_EXTENSIONS } from './formats.js';
+import { moodsFromMetadata } from '../filetags/mood-fields.js';
 
 /** Technical facts and tags of one audio file, as stored in the tracks table. */
 export interface TrackInfo {
@@ -28,7 +29,7 @@ export interface TrackInfo {
 
 /** What probing a file found: its facts, or a reason a person understands. */
 export type ProbeResult =
-  | { status: 'ok'; fingerprint: string; info: TrackInfo }
+  | { status: 'ok'; fingerprint: string; info: TrackInfo; moods?: string[] }
   | { status: 'failed'; fingerprint: string | null; reason: string }
   | { status: 'vanished' };
 
@@ -140,7 +141,9 @@ export async function probeFile(path: string, size: number): Promise<ProbeResult
     fingerprint = await fingerprintFile(path, size);
     const meta = await parseFile(path, { duration: false, skipCovers: true });
     const info = interpretMetadata(path, size, meta);
-    return typeof info === 'string' ? { status: 'failed', fingerprint, reason: info } : { status: 'ok', fingerprint, info };
+    if (typeof info === 'string') return { status: 'failed', fingerprint, reason: info };
+    // Mood tags other players wrote (TMOO, TXXX:MOOD, Vorbis MOOD, iTunes MOOD, WM/Mood): imported as tags.
+    return { status: 'ok', fingerprint, info, moods: moodsFromMetadata(meta) };
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return { status: 'vanished' };
     return { status: 'failed', fingerprint, reason: describeParseError(path, err) };

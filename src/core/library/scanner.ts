@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../util/logger.js';
 import { forEachConcurrent, throttle } from '../util/throttle.js';
+import { createMoodImporter } from '../filetags/import.js';
 import { probeFile, type ProbeResult } from './probe.js';
 import { createTrackWriter, knownTracks, listFolders, type KnownTrack, type TrackWrite } from './store.js';
 import { describeFsError, walkAudioFiles, type WalkProblem } from './walk.js';
@@ -175,6 +176,7 @@ async function readPhase(
   onRead: () => void,
 ): Promise<void> {
   const writer = createTrackWriter(db);
+  const importMoods = createMoodImporter(db);
   const byFingerprint = new Map<string, KnownTrack[]>();
   for (const t of gone.values()) {
     if (!t.fingerprint) continue;
@@ -189,7 +191,10 @@ async function readPhase(
   };
   let batch: Outcome[] = [];
   const flush = db.transaction((items: Outcome[]) => {
-    for (const o of items) applyOutcome(writer, o, result, takeMoved, gone);
+    for (const o of items) {
+      const trackId = applyOutcome(writer, o, result, takeMoved, gone);
+      if (trackId !== null && o.probe.status === 'ok' && o.probe.moods?.length) importMoods(trackId, o.probe.moods);
+    }
   });
   await forEachConcurrent(
     jobs,
@@ -216,11 +221,11 @@ function applyOutcome(
   result: ScanResult,
   takeMoved: (fp: string | null) => KnownTrack | undefined,
   gone: Map<string, KnownTrack>,
-): void {
+): number | null {
   if (probe.status === 'vanished') {
     // Seen by the walk, deleted before we read it: treat it like any other vanished file.
     if (job.known) gone.set(job.path, job.known);
-    return;
+    return null;
   }
   const write: TrackWrite = {
     folderId: job.folderId,
@@ -236,16 +241,17 @@ function applyOutcome(
   if (job.known) {
     writer.update(job.known.id, write);
     if (probe.status === 'ok') result.updated += 1;
-    return;
+    return job.known.id;
   }
   const moved = takeMoved(probe.fingerprint);
   if (moved) {
     writer.update(moved.id, write);
     result.moved += 1;
-    return;
+    return moved.id;
   }
-  writer.insert(write);
+  const id = writer.insert(write);
   if (probe.status === 'ok') result.added += 1;
+  return id;
 }
 
 function markGoneMissing(db: Db, gone: Map<string, KnownTrack>, result: ScanResult): void {
