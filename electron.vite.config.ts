@@ -27,7 +27,8 @@ function copyMigrations(): Plugin {
 
 /**
  * The dev server injects styles as inline <style> elements and talks over a WebSocket, which the strict
- * CSP in index.html forbids; relax exactly that, and only under `electron-vite dev`.
+ * CSP in index.html forbids; relax exactly that, and only under `electron-vite dev` (the style nonce goes:
+ * with a nonce present, browsers ignore 'unsafe-inline').
  */
 function devCsp(): Plugin {
   return {
@@ -35,7 +36,7 @@ function devCsp(): Plugin {
     apply: 'serve',
     transformIndexHtml(html) {
       return html
-        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
         .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
     },
   };

@@ -8,6 +8,7 @@ import { APP_NAME } from '../core/util/data-dir.js';
 import { createLogger } from '../core/util/logger.js';
 import { installAppMenu } from './app-menu.js';
 import { checkNativeBinding, nativeBindingPath, startCoreProcess, type CoreProcess } from './core-process.js';
+import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
 import { hardenSessions, isTrustedSender } from './security.js';
 
 const log = createLogger('main');
@@ -18,10 +19,13 @@ const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererHtml).
 // The same folder the CLI uses by default (defaultDataDir): <appData>/Moodshelf.
 app.setName(APP_NAME);
 app.setPath('userData', join(app.getPath('appData'), APP_NAME));
+// Before ready: the player streams tracks from moodshelf-media://track/<id>.
+registerMediaScheme();
 
 let win: BrowserWindow | null = null;
 let core: CoreProcess | null = null;
 let quitting = false;
+let closeMedia: (() => void) | null = null;
 
 function fail(title: string, message: string): void {
   log.error(title, { message });
@@ -103,6 +107,7 @@ if (!app.requestSingleInstanceLock()) {
     if (quitting || !core) return;
     event.preventDefault();
     quitting = true;
+    closeMedia?.();
     void core.stop().finally(() => app.quit());
   });
 
@@ -113,6 +118,7 @@ if (!app.requestSingleInstanceLock()) {
     const dataDir = process.env.MOODSHELF_DATA_DIR ?? app.getPath('userData');
     try {
       startCore(dataDir);
+      closeMedia = handleMediaProtocol(dataDir, nativeBindingPath(app.getAppPath()), log.child('media'));
     } catch (err) {
       fail('Moodshelf cannot start', err instanceof Error ? err.message : String(err));
       app.quit();

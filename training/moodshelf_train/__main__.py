@@ -42,7 +42,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="moodshelf_train")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    s = sub.add_parser("make-tiny-packs", help="write the tiny fixture packs and reference.json")
+    s = sub.add_parser("make-tiny-packs", help="write the tiny fixture packs (tiny-joint, tiny-clap) and reference.json, reference-clap.json")
     s.add_argument("out_dir", nargs="?", default=str(REPO / "tests" / "fixtures" / "packs"))
     s.set_defaults(fn=_cmd_make_tiny_packs)
 

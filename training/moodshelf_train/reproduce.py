@@ -23,7 +23,9 @@ PAPER = {  # macro F1 from the paper (../shared/paper/README.md)
     ("song", "clustering"): {"emotify": 0.346, "mtg-jamendo": 0.0175, "cal500": 0.267},
     ("song", "alignment"): {"emotify": 0.400, "mtg-jamendo": 0.0202, "cal500": 0.229},
 }
-METHOD_NAMES = {"baseline": "baseline", "clustering": "+ clustering", "alignment": "+ alignment reg."}
+METHOD_NAMES = {"baseline": "baseline", "clustering": "+ clustering", "alignment": "+ alignment reg.",
+                "clap": "CLAP zero-shot"}
+TABLE_ROWS = list(METHODS) + ["clap"]  # "clap": a CLAP pack scored zero-shot (clap_eval.py), no paper numbers
 SHORT = {"mtg-jamendo": "MTG", "cal500": "CAL", "emotify": "EMO"}
 DEFAULT_FOLDS = [[["mtg-jamendo", "cal500"], "emotify"], [["cal500", "emotify"], "mtg-jamendo"],
                  [["emotify", "mtg-jamendo"], "cal500"]]
@@ -37,17 +39,30 @@ def load_config(path_or_name):
     return json.loads(p.read_text())
 
 
-def load_datasets(cfg, features=None, synthetic=False, seed=0):
+def load_datasets(cfg, features=None, synthetic=False, seed=0, label_spaces=None):
     """features: {dataset: (features.npy, index)} (paper layout) or {name: app-export folder}."""
     if synthetic:
         return make_synthetic(cfg.get("synthetic"), seed=seed)
     out = {}
     for name, spec in (features or {}).items():
         if isinstance(spec, (list, tuple)):
-            out[name] = load_paper_dataset(name, spec[0], spec[1])
+            out[name] = load_paper_dataset(name, spec[0], spec[1], label_spaces=label_spaces)
         else:
             out[name] = load_app_export(spec, name=name, label_encoder=cfg.get("label_encoder"))
     return out
+
+
+def vocab_label_spaces():
+    """Label spaces for CLAP-only evaluation: the paper's label-embeddings.json when present (labels identical), else
+    the built-in vocabularies with placeholder embeddings (CLAP embeds the label texts itself)."""
+    from .data import LabelSpace, load_label_embeddings
+    from .vocab import VOCABULARIES
+
+    spaces = load_label_embeddings()
+    if spaces:
+        return spaces
+    return {n: LabelSpace(list(v["labels"]), np.zeros((len(v["labels"]), 1), np.float32),
+                          np.zeros((len(v["labels"]), 1), np.float32)) for n, v in VOCABULARIES.items()}
 
 
 def format_table(results, chance_rows=None, folds=DEFAULT_FOLDS):
@@ -58,7 +73,7 @@ def format_table(results, chance_rows=None, folds=DEFAULT_FOLDS):
     for level in ("segment", "song"):
         if chance_rows:
             lines.append(f"| {level} | chance (random scores) | " + " | ".join(f"{chance_rows[t][level]:.4f}" for t in tests) + " |")
-        for method in METHODS:
+        for method in TABLE_ROWS:
             if not any((t, method) in results for t in tests):
                 continue
             cells = []
@@ -72,7 +87,7 @@ def format_table(results, chance_rows=None, folds=DEFAULT_FOLDS):
 
 
 def reproduce(cfg, synthetic=False, features=None, out_root="runs", methods=None, seed=None, ddp=False,
-              export=True, log=print):
+              export=True, log=print, clap_pack=None, clap_features=None, clap_max_tracks=None):
     rank, world, active = dist.setup(force=ddp)
     main = rank == 0
     say = log if main else (lambda *_: None)
@@ -103,6 +118,16 @@ def reproduce(cfg, synthetic=False, features=None, out_root="runs", methods=None
                                      "best_val_f1": info["best_val_f1"], "epochs": info["epochs"], "seconds": info["seconds"],
                                      "clusters": None if clusters is None else {"n": clusters["nClusters"], "bandwidth": clusters["bandwidth"]},
                                      "history": info["history"]})
+    if clap_pack and main:
+        from .clap_eval import evaluate_clap_folds
+
+        say(f"[CLAP zero-shot] {clap_pack}")
+        cdata = load_datasets(cfg, clap_features, False, seed, label_spaces=vocab_label_spaces()) if clap_features else datasets
+        cfolds = [f for f in folds if f[1] in cdata]
+        cres, _ = evaluate_clap_folds(clap_pack, cdata, cfolds, split, clap_max_tracks, log=say)
+        results.update(cres)
+        metrics["clap"] = {"pack": str(clap_pack), "max_tracks": clap_max_tracks,
+                           "folds": [{"test": t, **r} for (t, _), r in cres.items()]}
     table = format_table(results, chance_rows, folds)
     metrics["chance"] = chance_rows
     metrics["table"] = table

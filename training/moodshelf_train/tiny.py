@@ -138,7 +138,12 @@ def make_tiny_packs(out_dir):
     make_tiny_joint(out / "tiny-joint")
     ref = compute_reference(out / "tiny-joint")
     write_json(out / "reference.json", ref)
-    return {"tiny-joint": pack_size(out / "tiny-joint")}
+    from .clap import compute_clap_reference, make_tiny_clap
+
+    _, audio, text, _ = make_tiny_clap(out / "tiny-clap")
+    ref_clap, _parity = compute_clap_reference(out / "tiny-clap", (audio, text))
+    write_json(out / "reference-clap.json", ref_clap)
+    return {"tiny-joint": pack_size(out / "tiny-joint"), "tiny-clap": pack_size(out / "tiny-clap")}
 
 
 def make_mert_random_pack(out_dir, seed=0, head_kind="mlp"):

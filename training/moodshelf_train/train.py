@@ -121,17 +121,24 @@ def evaluate(head, d, layers, split=2, embeddings="plain"):
     tr = d.track[mask]
     E = d.space.plain if embeddings == "plain" else d.space.expanded
     s = scores_for(head, x, E)
+    return score_metrics(s, d, tr)
+
+
+def score_metrics(s, d, tr):
+    """Top-k, macro F1 at segment level and song level (majority vote) for scores s [n, V] of the segments whose
+    track numbers are tr [n] in dataset d. Shared by the trained heads and the CLAP zero-shot baseline."""
     V = len(d.space.labels)
     y_seg = multi_hot([d.track_labels[t] for t in tr], V)
     seg = macro_f1(topk_binarize(s, d.top_k), y_seg)
     tracks, song_pred = song_vote(s, tr, d.top_k)
     song = macro_f1(song_pred, multi_hot([d.track_labels[t] for t in tracks], V))
-    return {"segment": seg, "song": song, "segments": int(mask.sum()), "tracks": int(len(tracks))}
+    return {"segment": seg, "song": song, "segments": int(len(tr)), "tracks": int(len(tracks))}
 
 
-def chance(d, split=2, seeds=20):
-    """Expected F1 of random scores (mean over seeds)."""
-    mask = np.ones(len(d.track), bool) if split is None else d.segment_split == split
+def chance(d, split=2, seeds=20, mask=None):
+    """Expected F1 of random scores (mean over seeds), on the split's segments (or on `mask` when given)."""
+    if mask is None:
+        mask = np.ones(len(d.track), bool) if split is None else d.segment_split == split
     tr = d.track[mask]
     V = len(d.space.labels)
     seg, song = [], []

@@ -6,6 +6,8 @@ declare global {
   interface Window {
     /** Exposed by the preload script (src/preload/index.ts); absent outside Electron. */
     moodshelf?: MoodshelfApi;
+    /** Where tracks are played from (a test host serves them over HTTP); default `moodshelf-media://track/`. */
+    moodshelfMediaBase?: string;
   }
 }
 

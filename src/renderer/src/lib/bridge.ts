@@ -25,3 +25,9 @@ export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message.replace(/^Error invoking remote method '[^']*': (Error: )?/, '');
   return String(err);
 }
+
+/** The URL the player loads a track from: the app's `moodshelf-media` protocol, or the host's override. */
+export function mediaUrl(trackId: number): string {
+  const base = typeof window === 'undefined' ? undefined : window.moodshelfMediaBase;
+  return `${base ?? 'moodshelf-media://track/'}${trackId}`;
+}

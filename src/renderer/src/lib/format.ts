@@ -36,3 +36,38 @@ export function phaseLabel(phase: ScanProgress['phase']): string {
       return 'Finishing';
   }
 }
+
+/** Bytes as B, KB, MB or GB. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+/** A label as people read it: underscores become spaces. */
+export function labelText(label: string): string {
+  return label.replace(/_/g, ' ');
+}
+
+/** The file name of a path (shown when a track has no title tag). */
+export function fileName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+/** A track's display title. */
+export function trackTitle(t: { title: string | null; path: string }): string {
+  return t.title ?? fileName(t.path);
+}
+
+/** An ordinal percentile ("87th"). */
+export function ordinal(n: number): string {
+  const r = Math.round(n);
+  const s = r % 100 >= 11 && r % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][r % 10] ?? 'th');
+  return `${r}${r % 10 > 3 ? 'th' : s}`;
+}

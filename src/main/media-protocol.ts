@@ -1,0 +1,52 @@
+// The `moodshelf-media` protocol: the renderer's player loads `moodshelf-media://track/<id>` and gets
+// the indexed file for that track, with Range support for seeking. The main process answers from a
+// read-only connection to the library database (the core itself runs in a utility process), using
+// the core's host-independent media module, so only indexed, readable tracks are ever served.
+import { protocol } from 'electron';
+import { Readable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { MEDIA_SCHEME, openMediaBody, respondMedia, trackIdFromMediaUrl } from '../core/media/media.js';
+import type { Logger } from '../core/util/logger.js';
+
+/** The library file in a data folder (as core/index.ts databasePath; not imported, to keep the core out of the main bundle). */
+const DATABASE_FILE = 'moodshelf.db';
+
+/**
+ * Declares the scheme privileged (standard, secure, fetch and streaming, CORS for wavesurfer's fetch).
+ * Must run before the app is ready.
+ */
+export function registerMediaScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
+  ]);
+}
+
+/** Serves the scheme from the library in `dataDir`; returns a function that closes the database. */
+export function handleMediaProtocol(dataDir: string, nativeBinding: string, log: Logger): () => void {
+  let db: Database.Database | null = null;
+  const open = (): Database.Database => {
+    // Opened lazily: the core process creates and migrates the database first.
+    db ??= new Database(join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true, nativeBinding });
+    return db;
+  };
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    try {
+      const r = await respondMedia(open(), {
+        trackId: trackIdFromMediaUrl(request.url),
+        method: request.method,
+        range: request.headers.get('range'),
+      });
+      const headers = { ...r.headers, 'Access-Control-Allow-Origin': '*' };
+      const body = r.body ? (Readable.toWeb(openMediaBody(r.body)) as ReadableStream<Uint8Array>) : null;
+      return new Response(body, { status: r.status, headers });
+    } catch (err) {
+      log.error('media request failed', { url: request.url, err: err instanceof Error ? err.message : String(err) });
+      return new Response(null, { status: 500 });
+    }
+  });
+  return () => {
+    db?.close();
+    db = null;
+  };
+}
