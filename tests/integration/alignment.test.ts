@@ -50,6 +50,28 @@ describe('label alignment', () => {
     });
   });
 
+  it('renames and describes a user label, moving its accepted tags, and refuses clashes', async () => {
+    await withPack(async (core) => {
+      await core.invoke('labels-add', { text: 'rainy sunday' });
+      await core.invoke('labels-add', { text: 'road trip' });
+      core.context.db.prepare("INSERT INTO library_folders (id, path) VALUES (1, '/m')").run();
+      core.context.db
+        .prepare("INSERT INTO tracks (id, folder_id, path, size, mtime_ms, status) VALUES (1, 1, '/m/a.mp3', 1, 1, 'ok')")
+        .run();
+      core.context.db.prepare("INSERT INTO track_tags (track_id, label, source) VALUES (1, 'rainy sunday', 'accepted')").run();
+      const updated = await core.invoke('labels-update', {
+        text: 'rainy sunday',
+        newText: 'rainy  Sunday ',
+        description: 'grey skies, slow piano',
+      });
+      expect(updated).toEqual({ vocabulary: 'user', name: 'rainy Sunday', description: 'grey skies, slow piano', builtin: false });
+      expect(core.context.db.prepare('SELECT label FROM track_tags').all()).toEqual([{ label: 'rainy Sunday' }]);
+      expect(await core.invoke('labels-update', { text: 'rainy Sunday', description: null })).toMatchObject({ description: null });
+      await expect(core.invoke('labels-update', { text: 'rainy Sunday', newText: 'road trip' })).rejects.toThrow(/already in user/);
+      await expect(core.invoke('labels-update', { text: 'nope' })).rejects.toThrow(/No label "nope"/);
+    });
+  });
+
   it('reports and replaces a collapsed bandwidth (MTG + Emotify at quantile 0.025)', async () => {
     await withPack(async (core) => {
       const r = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'emotify'] });

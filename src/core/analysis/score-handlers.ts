@@ -2,7 +2,7 @@ import type { CoreContext } from '../api/context.js';
 import { asObject, optionalInt, optionalString, requireInt, requireString } from '../api/validate.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { getTrack, type Track } from '../tracks/queries.js';
-import { percentileOf, scoreTracks } from './scoring.js';
+import { percentileOf, percentiles, scoreTracks } from './scoring.js';
 import { trackLabelScores, voteTags } from './song-tags.js';
 import { dot } from './vectors.js';
 
@@ -52,6 +52,18 @@ export function createScoreHandlers(ctx: CoreContext) {
     return s;
   };
 
+  /** All analysed tracks ranked for a label text, with raw cosine and library percentile. */
+  const rankLabel = async (text: string): Promise<{ trackId: number; score: number; percentile: number }[]> => {
+    const { pack } = ctx.models.active();
+    const index = ctx.index.get(pack.key);
+    const [v] = await labelVectors(ctx.db, pack.key, ctx.models.activeModel(), [text]);
+    const scores = scoreTracks(index, v as Float32Array);
+    const pct = percentiles(scores);
+    return Array.from({ length: scores.length }, (_, i) => i)
+      .sort((a, b) => (scores[b] as number) - (scores[a] as number))
+      .map((i) => ({ trackId: index.trackIds[i] as number, score: scores[i] as number, percentile: pct[i] as number }));
+  };
+
   return {
     /** A track's score for every label of one vocabulary (or all), with percentiles, segments and tags. */
     'scores-track': async (params: { trackId: number; vocabulary?: string }): Promise<TrackScores> => {
@@ -83,18 +95,20 @@ export function createScoreHandlers(ctx: CoreContext) {
     /** The tracks that match any label text best (zero-shot: the text need not be in a vocabulary). */
     'scores-top': async (params: { label: string; limit?: number }): Promise<RankedTrack[]> => {
       const o = asObject(params, 'scores-top');
-      const text = requireString(o, 'label', 'scores-top');
       const limit = optionalInt(o, 'limit', 'scores-top', 1, 100_000) ?? 20;
-      const { pack } = ctx.models.active();
-      const index = ctx.index.get(pack.key);
-      const [v] = await labelVectors(ctx.db, pack.key, ctx.models.activeModel(), [text]);
-      const scores = scoreTracks(index, v as Float32Array);
-      const sorted = scores.slice().sort();
-      const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
-      return order.slice(0, limit).flatMap((i) => {
-        const track = getTrack(ctx.db, index.trackIds[i] as number);
-        return track ? [{ track, score: scores[i] as number, percentile: percentileOf(scores[i] as number, sorted) }] : [];
+      const ranking = await rankLabel(requireString(o, 'label', 'scores-top'));
+      return ranking.slice(0, limit).flatMap((r) => {
+        const track = getTrack(ctx.db, r.trackId);
+        return track ? [{ track, score: r.score, percentile: r.percentile }] : [];
       });
+    },
+    /**
+     * Every analysed track's score for any label text, best first, as ids (no track records): what a
+     * table needs to sort 50,000 rows by a mood without shipping 50,000 objects.
+     */
+    'scores-label': async (params: { label: string }): Promise<{ ranking: { trackId: number; score: number; percentile: number }[] }> => {
+      const o = asObject(params, 'scores-label');
+      return { ranking: await rankLabel(requireString(o, 'label', 'scores-label')) };
     },
   };
 }

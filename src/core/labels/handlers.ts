@@ -2,7 +2,7 @@ import type { CoreContext } from '../api/context.js';
 import { asObject, optionalInt, optionalString, requireString } from '../api/validate.js';
 import { dot } from '../analysis/vectors.js';
 import { alignmentSpace, labelVectors } from './embeddings.js';
-import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, type LabelEntry } from './store.js';
+import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, updateUserLabel, type LabelEntry } from './store.js';
 import { USER_VOCABULARY } from './vocabularies.js';
 import { alignVocabularies, type LabelAlignment } from './alignment.js';
 import { UserError } from '../util/errors.js';
@@ -107,6 +107,19 @@ export function createLabelHandlers(ctx: CoreContext) {
         vocabularies: v as string[] | undefined,
         quantile: q as number | undefined,
         nSamples: optionalInt(o, 'nSamples', 'labels-align', 1, 1_000_000),
+      });
+    },
+    /** Renames a user label and/or changes its description (null clears it); call it back to undo. */
+    'labels-update': (params: { text: string; vocabulary?: string; newText?: string; description?: string | null }): LabelEntry => {
+      const o = asObject(params, 'labels-update');
+      const text = requireString(o, 'text', 'labels-update');
+      const vocabulary = optionalString(o, 'vocabulary', 'labels-update') ?? USER_VOCABULARY;
+      const d = o.description;
+      if (d !== undefined && d !== null && typeof d !== 'string')
+        throw new UserError('labels-update: "description" must be text or null', 'E_INVALID');
+      return updateUserLabel(ctx.db, text, vocabulary, {
+        newName: optionalString(o, 'newText', 'labels-update'),
+        description: d as string | null | undefined,
       });
     },
     /** The labels nearest to any text, across all vocabularies, with their cosine. */

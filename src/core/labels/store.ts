@@ -93,3 +93,36 @@ export function removeUserLabel(db: Db, name: string, vocabulary = USER_VOCABULA
   db.prepare('DELETE FROM user_labels WHERE vocabulary = ? AND name = ?').run(vocabulary, name);
   return { vocabulary, name: row.name, description: row.description, builtin: false };
 }
+
+/**
+ * Renames a user label and/or changes its description (null clears it). Accepted tags with the old name
+ * follow the rename, so renaming never orphans ground truth. Returns the label as it is now.
+ */
+export function updateUserLabel(
+  db: Db,
+  name: string,
+  vocabulary: string,
+  change: { newName?: string; description?: string | null },
+): LabelEntry {
+  const row = db.prepare('SELECT name, description FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, name) as
+    { name: string; description: string | null } | undefined;
+  if (!row) throw new UserError(`No label "${name}" in ${vocabulary}`, 'E_NOT_FOUND');
+  const newName = change.newName === undefined ? row.name : change.newName.trim().replace(/\s+/g, ' ');
+  if (newName === '' || newName.length > 200) throw new UserError('A label needs 1 to 200 characters', 'E_INVALID');
+  const description = change.description === undefined ? row.description : change.description?.trim() || null;
+  db.transaction(() => {
+    if (newName !== row.name) {
+      if (db.prepare('SELECT 1 FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, newName)) {
+        throw new UserError(`"${newName}" is already in ${vocabulary}`, 'E_EXISTS');
+      }
+      db.prepare('UPDATE OR IGNORE track_tags SET label = ? WHERE label = ?').run(newName, row.name);
+    }
+    db.prepare('UPDATE user_labels SET name = ?, description = ? WHERE vocabulary = ? AND name = ?').run(
+      newName,
+      description,
+      vocabulary,
+      name,
+    );
+  })();
+  return { vocabulary, name: newName, description, builtin: false };
+}
