@@ -96,6 +96,81 @@ describe('labels', () => {
     await page.getByTestId('label-add').click();
     await page.getByRole('alert').filter({ hasText: 'very close to' }).waitFor();
   });
+
+  it('draws the 2-D label map with aligned concepts, keyboard navigation and a vocabulary selector', async () => {
+    const { page } = app;
+    await page.getByTestId('labels-tab-map').click();
+    const map = page.getByTestId('label-map');
+    const points = map.locator('[role="option"]');
+    const aligned = await app.core.invoke('labels-align');
+    await expect.poll(() => points.count()).toBe(aligned.labels.length);
+    await expect.poll(() => map.getByTestId('map-bandwidth').textContent()).toContain(`Bandwidth ${aligned.bandwidth.toFixed(3)}`);
+    if (aligned.fallback) await map.getByTestId('map-fallback').waitFor();
+    // The biggest concept: hover one member, then select it from the keyboard.
+    const biggest = [...aligned.clusters].sort((a, b) => b.members.length - a.members.length)[0];
+    expect(biggest).toBeDefined();
+    const members = map.locator(`[role="option"][data-cluster="${biggest?.id}"]`);
+    // Hovering any point shows its label; focusing one shows its concept's other members.
+    const box = await points.first().boundingBox();
+    if (!box) throw new Error('no point');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const tip = map.getByTestId('map-tooltip');
+    await tip.waitFor();
+    await members.first().focus();
+    await expect.poll(() => tip.textContent()).toContain(`concept ${biggest?.id}`);
+    for (const m of biggest?.members.slice(0, 3) ?? []) expect(await tip.textContent()).toContain(m.name.replace(/_/g, ' '));
+    // Keyboard: the roving point takes focus, arrows move between points, Enter selects.
+    await page.mouse.move(5, 5);
+    await points.first().focus();
+    const firstIndex = await page.evaluate(() => document.activeElement?.getAttribute('data-index'));
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('option');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-index'))).not.toBe(firstIndex);
+    await members.first().focus();
+    await page.keyboard.press('Enter');
+    const concept = map.getByTestId('map-concept');
+    await expect.poll(() => concept.textContent()).toContain(`Concept ${biggest?.id}`);
+    for (const m of biggest?.members ?? []) expect(await concept.textContent()).toContain(m.name.replace(/_/g, ' '));
+    expect(await members.first().getAttribute('aria-selected')).toBe('true');
+    await members.nth(1).focus();
+    await tip.waitFor();
+    await app.screenshot('16-label-map');
+    // Unticking a vocabulary re-aligns the others.
+    const vocab = aligned.vocabularies[aligned.vocabularies.length - 1] as string;
+    const remaining = aligned.labels.filter((l) => l.vocabulary !== vocab).length;
+    await map.getByTestId(`map-vocab-${vocab}`).uncheck();
+    await expect.poll(() => points.count()).toBe(remaining);
+    expect(await map.locator(`[role="option"][data-vocabulary="${vocab}"]`).count()).toBe(0);
+    await map.getByTestId(`map-vocab-${vocab}`).check();
+    await expect.poll(() => points.count()).toBe(aligned.labels.length);
+    // A member of the selected concept opens its top tracks.
+    await points.first().focus();
+    await page.keyboard.press('Enter');
+    await concept.locator('button.member').first().click();
+    await page.getByRole('heading', { name: /^Top tracks for/ }).waitFor();
+  });
+
+  it('renames a label in place and undoes the rename with Ctrl+Z', async () => {
+    const { page } = app;
+    await page.getByTestId('labels-tab-ranked').click();
+    await page.getByRole('button', { name: 'Rename or describe rainy sunday', exact: true }).click();
+    await page.locator('#edit-name').fill('rainy afternoon');
+    await page.locator('#edit-desc').fill('grey light, rain on the windows');
+    await page.locator('#edit-desc').press('Enter');
+    const names = async (): Promise<string[]> => (await app.core.invoke('labels-list', { vocabulary: 'user' })).map((l) => l.name);
+    await expect.poll(names).toContain('rainy afternoon');
+    expect(await names()).not.toContain('rainy sunday');
+    const renamed = (await app.core.invoke('labels-list', { vocabulary: 'user' })).find((l) => l.name === 'rainy afternoon');
+    expect(renamed?.description).toBe('grey light, rain on the windows');
+    await page.getByRole('heading', { name: 'Top tracks for “rainy afternoon”' }).waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 860 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(names).toContain('rainy sunday');
+    const back = (await app.core.invoke('labels-list', { vocabulary: 'user' })).find((l) => l.name === 'rainy sunday');
+    expect(back?.description).toBeNull();
+    expect(await names()).not.toContain('rainy afternoon');
+  });
 });
 
 describe('track inspector', () => {
@@ -248,6 +323,63 @@ describe('playlists', () => {
     await page.getByTestId('playlists').waitFor();
     await expect.poll(() => page.getByTestId('preview-count').textContent()).toMatch(/^21 of 21/);
   });
+
+  it('re-evaluates an open saved playlist when tags change', async () => {
+    const { page } = app;
+    const saved = await app.core.invoke('playlists-save', {
+      name: 'Road trip',
+      definition: { kind: 'rule', rule: { match: { op: 'tag', label: 'road trip' } } },
+    });
+    await page.getByRole('button', { name: /^Road trip/ }).click();
+    const count = page.getByTestId('preview-count');
+    await expect.poll(() => count.textContent()).toMatch(/^3 of 3 matching/);
+    const before = app.server.calls.get('playlists-get') ?? 0;
+    const tagged = (await app.core.invoke('tracks-list', {})).tracks.find((t) => t.path.endsWith('long-tone.wav'))?.id as number;
+    await app.core.invoke('tags-add', { trackId: tagged, label: 'road trip' });
+    await expect.poll(() => count.textContent()).toMatch(/^4 of 4 matching/);
+    expect(app.server.calls.get('playlists-get') ?? 0).toBeGreaterThan(before);
+    await app.core.invoke('tags-remove', { trackId: tagged, label: 'road trip' });
+    await expect.poll(() => count.textContent()).toMatch(/^3 of 3 matching/);
+    await app.core.invoke('playlists-delete', { id: saved.id });
+  });
+});
+
+describe('file tags', () => {
+  it('opts a folder in, previews, writes tags into the files and undoes the run', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-filetags').click();
+    const panel = page.getByTestId('filetags-panel');
+    await panel.waitFor();
+    await expect.poll(() => panel.getByTestId('filetags-write').isDisabled()).toBe(true);
+    await panel.getByTestId('filetags-folder').check({ force: true });
+    await expect.poll(async () => (await app.core.invoke('filetags-folders')).every((f) => f.enabled)).toBe(true);
+    await panel.getByTestId('filetags-preview').click();
+    const summary = panel.getByTestId('filetags-summary');
+    await expect.poll(() => summary.textContent()).toMatch(/^\s*Preview:/);
+    const preview = await app.core.invoke('filetags-preview');
+    expect(preview.counts.write).toBeGreaterThan(0);
+    await expect.poll(() => panel.getByTestId('filetags-write').textContent()).toBe(`Write ${preview.counts.write} files`);
+    // The new mood value is highlighted as an insertion.
+    await panel.locator('ins.val', { hasText: 'road trip' }).first().waitFor();
+    await panel.getByTestId('filetags-write').click();
+    await expect.poll(() => summary.textContent()).toMatch(new RegExp(`Run \\d+: ${preview.counts.write} written`));
+    const runs = await app.core.invoke('filetags-runs');
+    expect(runs[0]).toMatchObject({ status: 'done', written: preview.counts.write });
+    const changes = await app.core.invoke('filetags-run', { runId: runs[0]?.id as number });
+    expect(changes.some((c) => Object.values(c.after).some((v) => v.includes('road trip')))).toBe(true);
+    await panel
+      .getByTestId('filetags-runs')
+      .getByRole('button', { name: `Run ${runs[0]?.id}`, exact: true })
+      .click();
+    await panel.locator('.changes li').first().waitFor();
+    await app.screenshot('17-file-tags');
+    // Nothing left to write; then undo the run.
+    expect((await app.core.invoke('filetags-preview')).counts.write).toBe(0);
+    await panel.getByRole('button', { name: `Undo run ${runs[0]?.id}` }).click();
+    await expect.poll(async () => (await app.core.invoke('filetags-runs'))[0]?.status).toBe('undone');
+    expect((await app.core.invoke('filetags-preview')).counts.write).toBe(preview.counts.write);
+    await expect.poll(() => panel.getByRole('button', { name: `Undo run ${runs[0]?.id}` }).isDisabled()).toBe(true);
+  });
 });
 
 describe('panels', () => {
@@ -267,6 +399,9 @@ describe('panels', () => {
   it('navigates the library by keyboard and follows a dark OS theme', async () => {
     const { page } = app;
     await page.keyboard.press('Control+1');
+    // Let the freshly mounted library load its rows before moving through them.
+    await expect.poll(() => page.getByTestId('track-count').textContent()).toBe('25 tracks');
+    await page.locator('.viewport .row[data-track-id]').first().waitFor();
     await page.getByTestId('track-grid').focus();
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
@@ -284,6 +419,11 @@ describe('panels', () => {
     await app.screenshot('14-library-dark');
     await page.getByTestId('nav-playlists').click();
     await app.screenshot('15-playlists-dark');
+    await page.getByTestId('nav-labels').click();
+    await page.getByTestId('labels-tab-map').click();
+    await page.getByTestId('label-map').locator('[role="option"]').first().focus();
+    await page.getByTestId('map-tooltip').waitFor();
+    await app.screenshot('18-label-map-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 

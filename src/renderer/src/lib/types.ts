@@ -22,4 +22,4 @@ export type AnalysisSummary = CoreEvents['analysis-finished'];
 /** Install progress of a pack. */
 export type InstallProgress = CoreEvents['model-install-progress'];
 /** The views of the main window. */
-export type View = 'library' | 'labels' | 'playlists' | 'analysis' | 'models' | 'settings';
+export type View = 'library' | 'labels' | 'playlists' | 'analysis' | 'models' | 'filetags' | 'settings';
