@@ -83,3 +83,12 @@ export function numberOption(value: string | undefined, name: string, integer = 
     throw new UsageError(`--${name} must be a ${integer ? 'whole ' : ''}number`);
   return n;
 }
+
+/** A track reference typed by a person: an id, or a path as indexed (or its tail). */
+export async function resolveTrack(core: Core, ref: string): Promise<number> {
+  if (/^\d+$/.test(ref)) return Number(ref);
+  const page = await core.invoke('tracks-list', { limit: 1_000_000 });
+  const hit = page.tracks.find((t) => t.path === ref || t.path.endsWith(`/${ref}`));
+  if (!hit) throw new UsageError(`no indexed track "${ref}" (give a track id from \`moodshelf tracks\` or its path)`);
+  return hit.id;
+}

@@ -1,15 +1,5 @@
-import type { Core } from '../../core/index.js';
-import { type Command, UsageError, numberOption, output, positional } from '../context.js';
+import { type Command, numberOption, output, positional, resolveTrack } from '../context.js';
 import { formatDuration, ordinal } from '../format.js';
-
-/** A track reference typed by a person: an id, or a path as indexed. */
-async function resolveTrack(core: Core, ref: string): Promise<number> {
-  if (/^\d+$/.test(ref)) return Number(ref);
-  const page = await core.invoke('tracks-list', { search: undefined, limit: 100_000 });
-  const hit = page.tracks.find((t) => t.path === ref || t.path.endsWith(`/${ref}`));
-  if (!hit) throw new UsageError(`no indexed track "${ref}" (give a track id from \`moodshelf tracks\` or its path)`);
-  return hit.id;
-}
 
 /** `scores <track> [--vocab NAME]`: a track's label scores with percentiles, segments and song tags. */
 export const scores: Command = async (c) => {

@@ -1,24 +1,7 @@
 import type { Core } from '../../core/index.js';
 import type { FileTagReport, FileTagsResult } from '../../core/filetags/service.js';
 import type { FieldValues } from '../../core/filetags/tag-io.js';
-import { UserError } from '../../core/util/errors.js';
-import { type Command, UsageError, numberOption, output, positional } from '../context.js';
-
-/** A track reference typed by a person: an id, or a path as indexed. */
-async function resolveTrack(core: Core, ref: string): Promise<number> {
-  if (/^\d+$/.test(ref)) return Number(ref);
-  const page = await core.invoke('tracks-list', { search: undefined, limit: 100_000 });
-  const hit = page.tracks.find((t) => t.path === ref || t.path.endsWith(`/${ref}`));
-  if (!hit) throw new UsageError(`no indexed track "${ref}" (give a track id from \`moodshelf tracks\` or its path)`);
-  return hit.id;
-}
-
-/** Invokes a handler another domain owns by name, unwrapping the reply (its errors stay UserErrors). */
-async function invokeByName(core: Core, name: string, params: Record<string, unknown>): Promise<unknown> {
-  const reply = await core.invokeUntrusted(name, [params]);
-  if (!reply.ok) throw new UserError(reply.error.message, reply.error.code);
-  return reply.value;
-}
+import { type Command, UsageError, numberOption, output, positional, resolveTrack } from '../context.js';
 
 /** `tag add|remove <track> "<label>"`: a person's tag on one track (the tags domain's tags-add / tags-remove). */
 export const tag: Command = async (c) => {
@@ -26,7 +9,7 @@ export const tag: Command = async (c) => {
   if (sub !== 'add' && sub !== 'remove') throw new UsageError(`unknown tag command "${sub ?? ''}" (add, remove)`);
   const trackId = await resolveTrack(c.core, positional(c.args, 2, 'track id or path'));
   const label = positional(c.args, 3, 'label');
-  const r = (await invokeByName(c.core, sub === 'add' ? 'tags-add' : 'tags-remove', { trackId, label })) as { changed: number[] };
+  const r = await c.core.invoke(sub === 'add' ? 'tags-add' : 'tags-remove', { trackId, label });
   return output(c, r, () =>
     r.changed.length === 0
       ? `Track ${trackId} ${sub === 'add' ? 'already has' : 'has no'} tag "${label}"`
