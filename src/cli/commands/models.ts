@@ -29,7 +29,7 @@ export const models: Command = async (c) => {
         entries
           .map(
             (e) =>
-              `${e.default ? '*' : ' '} ${e.source.padEnd(44)} ${formatBytes(e.sizeBytes).padStart(9)}  ${e.name}${e.installed ? ' (installed)' : ''}`,
+              `${e.default ? '*' : ' '} ${e.source.padEnd(44)} ${`${e.sizeIsEstimate ? '~' : ''}${formatBytes(e.sizeBytes)}`.padStart(10)}  ${e.name}${e.installed ? ' (installed)' : ''}`,
           )
           .join('\n'),
       );

@@ -9,6 +9,8 @@ export interface CatalogEntry {
   name: string;
   kind: string;
   sizeBytes: number;
+  /** True when sizeBytes is an estimate (the hub tells the exact size only when downloading). */
+  sizeIsEstimate: boolean;
   default: boolean;
   description: string;
   installed: boolean;
