@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['tests/e2e/**/*.e2e.ts'],
     environment: 'node',
+    // Expected failures (broken test files) would otherwise log warnings into the test output.
+    env: { MOODSHELF_LOG_LEVEL: 'error' },
     globalSetup: ['tests/e2e/support/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
