@@ -3,7 +3,7 @@
 import { app, BrowserWindow, dialog, ipcMain } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { IPC_EVENT, IPC_INVOKE, type InvokeReply } from '../core/api/contract.js';
+import { IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER, type InvokeReply } from '../core/api/contract.js';
 import { APP_NAME } from '../core/util/data-dir.js';
 import { createLogger } from '../core/util/logger.js';
 import { installAppMenu } from './app-menu.js';
@@ -91,6 +91,12 @@ ipcMain.handle(IPC_INVOKE, async (event, request: unknown): Promise<InvokeReply>
     return { ok: false, error: { message: 'Malformed request', code: 'E_INVALID' } };
   }
   return invoke(r.name, r.args);
+});
+
+ipcMain.handle(IPC_PICK_FOLDER, async (event): Promise<string | null> => {
+  if (!isTrustedSender(event.sender, event.senderFrame, win, appUrl) || !win) return null;
+  const r = await dialog.showOpenDialog(win, { title: 'Add a music folder', properties: ['openDirectory'] });
+  return r.canceled ? null : (r.filePaths[0] ?? null);
 });
 
 if (!app.requestSingleInstanceLock()) {

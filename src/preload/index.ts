@@ -2,7 +2,15 @@
 // sandbox, so it is bundled as CommonJS and may only import `electron`; the contract module it
 // imports holds types and two string constants, which get inlined.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_EVENT, IPC_INVOKE, type CoreEvents, type InvokeReply, type MoodshelfApi } from '../core/api/contract.js';
+import {
+  IPC_EVENT,
+  IPC_INVOKE,
+  IPC_PICK_FOLDER,
+  type CoreEvents,
+  type InvokeReply,
+  type MoodshelfApi,
+  type ShellApi,
+} from '../core/api/contract.js';
 
 type AnyListener = (payload: unknown) => void;
 const listeners = new Map<string, Set<AnyListener>>();
@@ -41,3 +49,11 @@ const api: MoodshelfApi = {
 };
 
 contextBridge.exposeInMainWorld('moodshelf', api);
+
+const shell: ShellApi = {
+  pickFolder: async () => {
+    const picked = (await ipcRenderer.invoke(IPC_PICK_FOLDER)) as unknown;
+    return typeof picked === 'string' ? picked : null;
+  },
+};
+contextBridge.exposeInMainWorld('moodshelfShell', shell);

@@ -396,6 +396,23 @@ describe('panels', () => {
     await app.screenshot('11-settings');
   });
 
+  it('fills the folder field from the desktop folder dialog, and hides Browse where there is none', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-library').click();
+    expect(await page.evaluate(() => 'moodshelfShell' in window)).toBe(false);
+    await page.getByTestId('nav-settings').click();
+    expect(await page.getByTestId('folder-browse').count()).toBe(0);
+    // The desktop shell's preload would expose this; here a stand-in answers like the OS dialog.
+    await page.getByTestId('nav-library').click();
+    await page.evaluate(() => {
+      window.moodshelfShell = { pickFolder: () => Promise.resolve('/picked/from/dialog') };
+    });
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('folder-browse').click();
+    expect(await page.getByTestId('folder-path').inputValue()).toBe('/picked/from/dialog');
+    await page.getByTestId('folder-path').fill('');
+  });
+
   it('navigates the library by keyboard and follows a dark OS theme', async () => {
     const { page } = app;
     await page.keyboard.press('Control+1');

@@ -23,5 +23,13 @@ export type InvokeReply = { ok: true; value: unknown } | { ok: false; error: { m
 export const IPC_INVOKE = 'moodshelf:invoke';
 /** The event channel: payload `{ name, payload }`. */
 export const IPC_EVENT = 'moodshelf:event';
+/** The desktop shell's native folder dialog (not part of the core API: the CLI and tests have none). */
+export const IPC_PICK_FOLDER = 'moodshelf:pick-folder';
+
+/** What only the desktop shell offers the page, beside the core API. */
+export interface ShellApi {
+  /** Opens the OS folder dialog; resolves with the chosen folder, or null when cancelled. */
+  pickFolder(): Promise<string | null>;
+}
 
 export type { CoreEvents, HandlerArgs, HandlerName, HandlerResult };

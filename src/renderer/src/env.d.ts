@@ -1,6 +1,6 @@
 /// <reference types="svelte" />
 /// <reference types="vite/client" />
-import type { MoodshelfApi } from '../../core/api/contract.js';
+import type { MoodshelfApi, ShellApi } from '../../core/api/contract.js';
 
 declare global {
   interface Window {
@@ -8,6 +8,8 @@ declare global {
     moodshelf?: MoodshelfApi;
     /** Where tracks are played from (a test host serves them over HTTP); default `moodshelf-media://track/`. */
     moodshelfMediaBase?: string;
+    /** Desktop-only features (a native folder dialog); absent in a browser host. */
+    moodshelfShell?: ShellApi;
   }
 }
 

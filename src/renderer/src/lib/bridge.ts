@@ -31,3 +31,9 @@ export function mediaUrl(trackId: number): string {
   const base = typeof window === 'undefined' ? undefined : window.moodshelfMediaBase;
   return `${base ?? 'moodshelf-media://track/'}${trackId}`;
 }
+
+/** The OS folder dialog when the host has one (the desktop app), else null (type the path instead). */
+export function folderPicker(): (() => Promise<string | null>) | null {
+  const shell = typeof window === 'undefined' ? undefined : window.moodshelfShell;
+  return shell ? () => shell.pickFolder() : null;
+}
