@@ -1,8 +1,9 @@
 // npm run bench:analyze: analysis throughput with a MERT-sized encoder (random weights, 94 M
 // parameters, 12 x 768, 24 kHz), exported by the committed training script on first use (needs the
-// Python deps: bash training/ci.sh installs them). Prints segments/s and tracks/hour with the `quick`
-// policy end to end (decode, resample, encoder, head, store), peak RSS, and the encoder's achieved
-// GFLOP/s divided by this machine's ONNX MatMul GFLOP/s measured in the same run.
+// Python deps: bash training/ci.sh installs them into training/.venv, which this uses). Prints
+// segments/s and tracks/hour with the `quick` policy end to end (decode, resample, encoder, head,
+// store), peak RSS, and the encoder's achieved GFLOP/s divided by this machine's ONNX MatMul GFLOP/s
+// measured in the same run.
 // Last line: one JSON object with the figures.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +16,11 @@ import { loadJointModel, normalizeSegment } from '../src/core/model/joint-model.
 import { ModelRuntime } from '../src/core/model/runtime.js';
 import { writeSineWav } from '../tests/support/wav.js';
 
-const GFLOP_PER_SEGMENT = 229; // MERT-v1-95M on 10 s at 24 kHz (../shared/paper/README.md)
+const GFLOP_PER_SEGMENT = 229; // MERT-v1-95M on 10 s at 24 kHz (data/paper/README.md)
 const here = dirname(fileURLToPath(import.meta.url));
+/** The training virtual environment's interpreter (made by training/ci.sh), else python3 from PATH. */
+const venvPython = join(here, '..', 'training', '.venv', 'bin', 'python');
+const python = existsSync(venvPython) ? venvPython : 'python3';
 const tmp = join(here, '.tmp');
 const packDir = join(tmp, 'mert-random');
 const matmulFile = join(tmp, 'matmul-750x768x3072.onnx');
@@ -27,13 +31,13 @@ function ensureAssets(): void {
   mkdirSync(tmp, { recursive: true });
   if (!existsSync(join(packDir, 'manifest.json'))) {
     process.stderr.write('exporting the MERT-sized random encoder (once, ~460 MB)…\n');
-    execFileSync('python3', ['-m', 'moodshelf_train', 'export-encoder', '--random-init', '--out', packDir], {
+    execFileSync(python, ['-m', 'moodshelf_train', 'export-encoder', '--random-init', '--out', packDir], {
       cwd: join(here, '..', 'training'),
       stdio: 'inherit',
     });
   }
   if (!existsSync(matmulFile))
-    execFileSync('python3', [join(here, 'make-matmul-onnx.py'), matmulFile, '750', '768', '3072'], { stdio: 'inherit' });
+    execFileSync(python, [join(here, 'make-matmul-onnx.py'), matmulFile, '750', '768', '3072'], { stdio: 'inherit' });
 }
 
 async function matmulGflops(runtime: ModelRuntime): Promise<number> {

@@ -7,9 +7,9 @@
 
 The reference holds numpy RandomState permutations and raw MT19937 draws, numpy pairwise sums, sklearn's
 estimate_bandwidth + MeanShift results (bandwidth, centers, labels) for the paper's MTG-Jamendo + CAL500 label
-set and for small random data sets, and sklearn PCA(2) coordinates. The paper's input vectors are NOT copied:
-they stay in ../shared/paper/label-embeddings.json (its README asks that the data not be copied into the
-project); the reference stores only what sklearn computed from them.
+set and for small random data sets, and sklearn PCA(2) coordinates. The paper's input vectors are read from
+data/paper/label-embeddings.json (vendored in the repo, see data/paper/README.md); the reference stores only
+what sklearn computed from them.
 
 --check runs `npx tsx tests/support/mean-shift-cli.ts` on the same inputs and requires, for every set, the
 bandwidth within 1e-9 relative and the same partition up to renaming of the clusters (for sets whose estimate
@@ -32,7 +32,7 @@ from sklearn.cluster import MeanShift, estimate_bandwidth
 from sklearn.decomposition import PCA
 
 ROOT = Path(__file__).resolve().parent.parent
-PAPER = ROOT.parent / "shared" / "paper" / "label-embeddings.json"
+PAPER = ROOT / "data" / "paper" / "label-embeddings.json"
 OUT = ROOT / "tests" / "fixtures" / "labels" / "mean-shift-reference.json"
 DEGENERATE = 1e-6
 # The paper's code (AMAAI-Lab scripts/mean_shift.py): estimate_bandwidth(X, quantile=0.03, n_samples=73) for
@@ -87,7 +87,7 @@ def paper_reference() -> dict:
         bw = float(estimate_bandwidth(Xc, quantile=c["quantile"], n_samples=c["nSamples"], random_state=0))
         collapsed.append({**c, "n": len(Xc), "sklearnBandwidth": bw})
     return {
-        "source": "../shared/paper/label-embeddings.json (expanded vectors, MTG-Jamendo then CAL500)",
+        "source": "data/paper/label-embeddings.json (expanded vectors, MTG-Jamendo then CAL500)",
         **PAPER_SET,
         "names": labels,
         "n": int(X.shape[0]),

@@ -1,5 +1,6 @@
 import type { parseArgs } from 'node:util';
 import type { Core } from '../core/index.js';
+import { UserError } from '../core/util/errors.js';
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -30,6 +31,15 @@ export const CLI_OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   tracks: { type: 'string', multiple: true },
   scores: { type: 'boolean', default: false },
+  rule: { type: 'string', multiple: true },
+  any: { type: 'boolean', default: false },
+  'per-artist': { type: 'string' },
+  artist: { type: 'string', multiple: true },
+  genre: { type: 'string', multiple: true },
+  year: { type: 'string' },
+  duration: { type: 'string' },
+  format: { type: 'string' },
+  paths: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -84,11 +94,29 @@ export function numberOption(value: string | undefined, name: string, integer = 
   return n;
 }
 
-/** A track reference typed by a person: an id, or a path as indexed (or its tail). */
+/**
+ * A track reference typed by a person: an id, or a path as indexed (or its tail). An id that is no
+ * track is refused here, so every command says "no track with id N" rather than something vaguer.
+ */
 export async function resolveTrack(core: Core, ref: string): Promise<number> {
-  if (/^\d+$/.test(ref)) return Number(ref);
+  if (/^\d+$/.test(ref)) {
+    const id = Number(ref);
+    const known = id >= 1 && Number.isSafeInteger(id) && (await trackExists(core, id));
+    if (!known) throw new UserError(`no track with id ${ref} (see the ids with: moodshelf tracks)`, 'E_NOT_FOUND');
+    return id;
+  }
   const page = await core.invoke('tracks-list', { limit: 1_000_000 });
   const hit = page.tracks.find((t) => t.path === ref || t.path.endsWith(`/${ref}`));
   if (!hit) throw new UsageError(`no indexed track "${ref}" (give a track id from \`moodshelf tracks\` or its path)`);
   return hit.id;
+}
+
+async function trackExists(core: Core, id: number): Promise<boolean> {
+  try {
+    await core.invoke('tracks-get', { id });
+    return true;
+  } catch (err) {
+    if (err instanceof UserError && err.code === 'E_NOT_FOUND') return false;
+    throw err;
+  }
 }

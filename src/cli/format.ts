@@ -3,6 +3,19 @@ import type { ScanResult } from '../core/library/scanner.js';
 import type { CoreStatus } from '../core/status/handlers.js';
 import type { Track } from '../core/tracks/queries.js';
 
+/**
+ * "1 track", "2 tracks", "0 tracks": a count with its noun in the right number, so no message says
+ * "1 segments". `plural` is for nouns that do not just take an "s".
+ */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+/** The noun alone in the right number for `n` ("of 1 track", "of 3 tracks"). */
+export function noun(n: number, singular: string, plural = `${singular}s`): string {
+  return n === 1 ? singular : plural;
+}
+
 /** m:ss or h:mm:ss for a duration in seconds. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null) return '–';
@@ -17,7 +30,7 @@ export function formatDuration(seconds: number | null): string {
 export function formatScanResult(r: ScanResult): string {
   const secs = (r.durationMs / 1000).toFixed(1);
   const lines = [
-    `${r.status === 'cancelled' ? 'Scan cancelled' : 'Scan finished'} in ${secs} s: ${r.filesSeen} audio files`,
+    `${r.status === 'cancelled' ? 'Scan cancelled' : 'Scan finished'} in ${secs} s: ${count(r.filesSeen, 'audio file')}`,
     `  added ${r.added}, updated ${r.updated}, moved ${r.moved}, missing ${r.missing}, failed ${r.failed}, unchanged ${r.unchanged}`,
   ];
   for (const p of r.problems) lines.push(`  could not read ${p.path}: ${p.reason}`);
@@ -25,23 +38,28 @@ export function formatScanResult(r: ScanResult): string {
   return lines.join('\n');
 }
 
-/** One line per track: status, duration, artist – title, then the reason for failures. */
+/** Header of {@link formatTracks}' columns: the id is what other commands take (scores, tag, playlists). */
+export const TRACKS_HEADER = `${'ID'.padStart(6)}  ${'STATUS'.padEnd(7)}  ${'LENGTH'.padStart(7)}  TRACK`;
+
+/** One line per track: id, status, duration, artist – title, then the reason for failures. */
 export function formatTracks(tracks: Track[], total: number): string {
-  const lines = tracks.map((t) => {
-    const name = t.title ? `${t.artist ?? 'Unknown artist'} – ${t.title}` : t.path;
-    const base = `${String(t.id).padStart(6)}  ${t.status.padEnd(7)}  ${formatDuration(t.duration).padStart(7)}  ${name}`;
-    if (t.status === 'ok') return base;
-    const pad = ' '.repeat(18);
-    return `${base}${t.title ? `\n${pad}${t.path}` : ''}\n${pad}${t.error ?? ''}`;
-  });
-  lines.push(`${tracks.length} of ${total} tracks`);
+  const lines = tracks.length > 0 ? [TRACKS_HEADER, ...tracks.map(trackLine)] : [];
+  lines.push(`${tracks.length} of ${count(total, 'track')}`);
   return lines.join('\n');
+}
+
+function trackLine(t: Track): string {
+  const name = t.title ? `${t.artist ?? 'Unknown artist'} – ${t.title}` : t.path;
+  const base = `${String(t.id).padStart(6)}  ${t.status.padEnd(7)}  ${formatDuration(t.duration).padStart(7)}  ${name}`;
+  if (t.status === 'ok') return base;
+  const pad = ' '.repeat(18);
+  return `${base}${t.title ? `\n${pad}${t.path}` : ''}\n${pad}${t.error ?? ''}`;
 }
 
 /** The folder list. */
 export function formatFolders(folders: LibraryFolder[]): string {
   if (folders.length === 0) return 'No library folders yet. Add one with: moodshelf library add <dir>';
-  return folders.map((f) => `${f.path}  (${f.trackCount} tracks)`).join('\n');
+  return folders.map((f) => `${f.path}  (${count(f.trackCount, 'track')})`).join('\n');
 }
 
 /** The status overview. */

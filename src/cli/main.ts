@@ -8,6 +8,7 @@ import { exportFeatures } from './commands/export-features.js';
 import { labels } from './commands/labels.js';
 import { library, scan, status, tracks } from './commands/library.js';
 import { models } from './commands/models.js';
+import { playlists } from './commands/playlists.js';
 import { scores, top } from './commands/scores.js';
 import { tag, tags } from './commands/tags.js';
 import { CLI_OPTIONS, type CliIo, type Command, type Parsed, UsageError, numberOption, print } from './context.js';
@@ -22,6 +23,8 @@ Library:
   library remove <dir>       remove a folder (and its tracks) from the library; files are untouched
   scan [--json]              index new, changed, moved and removed files
   tracks [--json] [--status ok|failed|missing] [--search TEXT] [--sort KEY] [--desc] [--limit N]
+                             list tracks with their ids; --search matches titles, artists, albums,
+                             file and folder names
   status [--json]            counts, last scan and where the data lives
 
 Models and analysis:
@@ -39,7 +42,9 @@ Models and analysis:
   labels similar "<text>" [-n N] [--json]
   labels cluster --vectors FILE [--quantile Q] [--n-samples N] [--json]
   scores <track> [--vocab NAME] [--json]
+                             a track's scores (or why it has none: unreadable, missing, not analysed)
   top "<label>" [-n N] [--json]
+                             the tracks (with ids) that match any text best
   export-features <out-dir>  encoder features of analysed segments plus accepted tags, for training
 
 Tags:
@@ -50,6 +55,21 @@ Tags:
                                       write tags into the files' mood fields (preview with --dry-run)
   tags runs [--json]
   tags undo <run>                     restore the mood fields a write run changed
+
+Playlists:
+  playlists list [--json]
+  playlists show <id|name> [--json]           the playlist evaluated against the library now
+  playlists create "<name>" --rule COND [--rule COND ...] [--any] [--sort KEY|LABEL] [--desc]
+                   [--limit N] [--per-artist N] [--artist NAME ...] [--genre NAME ...]
+                   [--year FROM-TO] [--duration FROM-TO] [--json]
+  playlists preview --rule COND ... [same options as create]     evaluate without saving
+  playlists rename <id|name> "<new name>"
+  playlists delete <id|name>
+  playlists export <id|name> <file.m3u8|file.xspf> [--format m3u8|xspf] [--paths absolute|relative]
+                             COND: calm>=0.3 (cosine score; also >, <, <=), calm>90% (above the 90th
+                             percentile, the top 10%), tag:NAME; !COND negates; "A | B" either.
+                             Several --rule must all match (--any: one is enough). --artist/--genre
+                             "!NAME" leaves NAME out.
 
 Global options:
   --data-dir DIR             the data folder (default: $MOODSHELF_DATA_DIR, else the app's folder)
@@ -65,6 +85,7 @@ const COMMANDS: Record<string, Command> = {
   tracks,
   status,
   models,
+  playlists,
   analyze,
   labels,
   scores,

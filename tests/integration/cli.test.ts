@@ -68,7 +68,9 @@ describe('moodshelf CLI', () => {
       expect(ranked).toHaveLength(5);
       expect(ranked.map((r) => r.score)).toEqual([...ranked.map((r) => r.score)].sort((a, b) => b - a));
       const human = await cli([...d, 'top', 'rainy sunday', '-n', '3']);
-      expect(human.out.split('\n')[0]).toMatch(/^ {2}1\. +100th pct {2}cos -?\d\.\d{3} {2}Fixture Artist – MSTITLE-/);
+      expect(human.out.split('\n')[0]).toMatch(
+        new RegExp(`^ {2}1\\. +100th pct {2}cos +-?\\d\\.\\d{3} {2}id ${ranked[0]?.track.id} +Fixture Artist – MSTITLE-`),
+      );
       const scores = await cli([...d, 'scores', String(ranked[0]?.track.id), '--vocab', 'cal500', '--json']);
       expect(JSON.parse(scores.out).tags[0]).toMatchObject({ vocabulary: 'cal500' });
       expect(JSON.parse(scores.out).tags[0].labels).toHaveLength(4);

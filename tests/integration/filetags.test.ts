@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseFile } from 'music-metadata';
@@ -8,6 +8,8 @@ import { tag, tags } from '../../src/cli/commands/tags.js';
 import { CLI_OPTIONS, type CommandContext } from '../../src/cli/context.js';
 import { createCore, type Core } from '../../src/core/index.js';
 import { markFileBusy } from '../../src/core/filetags/busy.js';
+import { fingerprintFile } from '../../src/core/library/probe.js';
+import type { Track } from '../../src/core/tracks/queries.js';
 import { moodsFromMetadata } from '../../src/core/filetags/mood-fields.js';
 import { writeMoodTagsAtomic } from '../../src/core/filetags/safe-write.js';
 import { readMoodTags } from '../../src/core/filetags/tag-io.js';
@@ -328,6 +330,76 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       expect(undo.code).toBe(0);
       expect(undo.out).toMatch(/Run \d+ undone/);
       expect(mutagenRead([a as string])[a as string]?.mood).toEqual([]);
+    } finally {
+      await core.close();
+    }
+  });
+});
+
+describe('a rewritten file keeps its track', () => {
+  /** The stored identity matches the file on disk (size, whole-ms mtime as the scanner reads it, fingerprint). */
+  async function expectIdentityFollows(core: Core, trackId: number): Promise<void> {
+    const t = await core.invoke('tracks-get', { id: trackId });
+    const st = statSync(t.path);
+    expect({ size: t.size, mtimeMs: t.mtimeMs, fingerprint: t.fingerprint }, t.path).toEqual({
+      size: st.size,
+      mtimeMs: Math.trunc(st.mtimeMs),
+      fingerprint: await fingerprintFile(t.path, st.size),
+    });
+  }
+
+  async function expectKept(core: Core, trackId: number, path: string, segments: number): Promise<void> {
+    expect((await core.invoke('tracks-get', { id: trackId })).path).toBe(path);
+    expect((await core.invoke('tags-list', { trackId })).tags.map((x) => x.label)).toEqual(['Calm']);
+    expect(await core.invoke('tracks-analysis', { id: trackId })).toMatchObject({ state: 'analysed', segments });
+    expect((await core.invoke('scores-track', { trackId })).segments).toHaveLength(segments);
+  }
+
+  it('write tags, undo, rename, rescan: same id, tags and analysis; also renamed between a write and its undo', async () => {
+    const root = tempDir();
+    const { core } = await analysedLibrary(root, 4);
+    try {
+      const tracks = (await core.invoke('tracks-list', {})).tracks.filter((t) => /\.(flac|mp3)$/.test(t.path));
+      expect(tracks.length).toBeGreaterThanOrEqual(2);
+      const [a, b] = tracks as [Track, Track];
+      const total = (await core.invoke('tracks-list', {})).total;
+      const segments = (await core.invoke('tracks-analysis', { id: a.id })).segments as number;
+      expect(segments).toBeGreaterThan(0);
+      await core.invoke('tags-add', { trackIds: [a.id, b.id], label: 'Calm' });
+      await core.invoke('filetags-set-folder', { path: dirname(dirname(dirname(a.path))), enabled: true });
+
+      // Write, undo, rename, rescan.
+      const w = await core.invoke('filetags-write', { trackIds: [a.id] });
+      expect(w.counts.written).toBe(1);
+      expect((await core.invoke('tracks-get', { id: a.id })).fingerprint).not.toBe(a.fingerprint);
+      await expectIdentityFollows(core, a.id);
+      const u = await core.invoke('filetags-undo', { runId: w.runId as number });
+      expect(u.files).toMatchObject([{ status: 'restored', path: a.path }]);
+      await expectIdentityFollows(core, a.id);
+      const renamedA = join(dirname(a.path), `renamed ${basename(a.path)}`);
+      renameSync(a.path, renamedA);
+      const s1 = await core.invoke('library-scan');
+      expect(s1).toMatchObject({ moved: 1, added: 0, missing: 0, updated: 0 });
+      await expectKept(core, a.id, renamedA, segments);
+
+      // Write, move to another folder, rescan (the write's new fingerprint finds it), undo follows the file.
+      const w2 = await core.invoke('filetags-write', { trackIds: [b.id] });
+      expect(w2.counts.written).toBe(1);
+      const movedB = join(dirname(dirname(b.path)), 'Elsewhere', basename(b.path));
+      mkdirSync(dirname(movedB));
+      renameSync(b.path, movedB);
+      const s2 = await core.invoke('library-scan');
+      expect(s2).toMatchObject({ moved: 1, added: 0, missing: 0 });
+      await expectKept(core, b.id, movedB, (await core.invoke('tracks-analysis', { id: b.id })).segments as number);
+      const u2 = await core.invoke('filetags-undo', { runId: w2.runId as number });
+      expect(u2).toMatchObject({ complete: true, files: [{ status: 'restored', path: movedB }] });
+      expect(readMoodTags(movedB).fields).toEqual(w2.files[0]?.current);
+      await expectIdentityFollows(core, b.id);
+      const renamedB = join(dirname(movedB), `again ${basename(movedB)}`);
+      renameSync(movedB, renamedB);
+      expect(await core.invoke('library-scan')).toMatchObject({ moved: 1, added: 0, missing: 0 });
+      expect((await core.invoke('tracks-get', { id: b.id })).path).toBe(renamedB);
+      expect((await core.invoke('tracks-list', {})).total).toBe(total);
     } finally {
       await core.close();
     }

@@ -1,4 +1,6 @@
-import { cpSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadJointModel, normalizeSegment, poolHiddenStates } from '../../src/core/model/joint-model.js';
@@ -10,7 +12,11 @@ import { songVote, percentiles, percentileOf } from '../../src/core/analysis/sco
 import { dot } from '../../src/core/analysis/vectors.js';
 import { startHub } from '../support/hub-server.js';
 import { folderFiles, writeZip } from '../support/zip-writer.js';
-import { TINY_PACK, packReference, referenceWaveform } from '../support/packs.js';
+import { TINY_PACK, packReference, referenceWaveform, writeClapRepo, writeSentenceRepo } from '../support/packs.js';
+import { gitBlobSha1, listRepoFiles, resolveRevision } from '../../src/core/model/hub-api.js';
+import { clapFiles, DEFAULT_ALIGNMENT, planClapInstall, sentenceFiles } from '../../src/core/model/hub-adapters.js';
+import { catalogEntries } from '../../src/core/model/catalog.js';
+import { PRECISIONS } from '../../src/core/model/precision.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
@@ -110,9 +116,12 @@ describe('manifest validation', () => {
     expect(() => parseManifest(m3, 'm.json')).toThrow(/relative path inside the pack/);
   });
 
-  it('parses hub sources', () => {
-    expect(parseHubSource('hf:org/repo')).toEqual({ repo: 'org/repo', revision: 'main' });
-    expect(parseHubSource('hf:org/repo@v1.2')).toEqual({ repo: 'org/repo', revision: 'v1.2' });
+  it('parses hub sources, with a precision suffix', () => {
+    expect(parseHubSource('hf:org/repo')).toStrictEqual({ repo: 'org/repo', revision: 'main' });
+    expect(parseHubSource('hf:org/repo@v1.2')).toStrictEqual({ repo: 'org/repo', revision: 'v1.2' });
+    expect(parseHubSource('hf:org/repo@abc:fp16')).toStrictEqual({ repo: 'org/repo', revision: 'abc', precision: 'fp16' });
+    expect(parseHubSource('hf:org/repo:quantized')).toStrictEqual({ repo: 'org/repo', revision: 'main', precision: 'q8' });
+    expect(() => parseHubSource('hf:org/repo@main:fp8')).toThrow(/hf:org\/repo@main:fp8: unknown precision "fp8" \(use fp32, fp16, q8/);
     expect(parseHubSource('hf:nope')).toBeNull();
   });
 });
@@ -207,10 +216,125 @@ describe('pack installation', () => {
         /audio\/encoder.onnx: corrupt download \(sha256/,
       );
       await expect(installPack('hf:test/nothing', { packsDir: packs, hubEndpoint: hub.url })).rejects.toThrow(
-        /hf:test\/nothing: not found on the hub \(no manifest.json and no config.json\)/,
+        /hf:test\/nothing: not found on the hub \(no repository test\/nothing with a revision "main"\)/,
       );
+      await expect(installPack('hf:test/tiny', { packsDir: packs, hubEndpoint: hub.url, precision: 'q8' })).rejects.toThrow(
+        /hf:test\/tiny: is a Moodshelf pack with its own files; a precision applies only to transformers.js CLAP repositories/,
+      );
+      await expect(installPack(TINY_PACK, { packsDir: packs, precision: 'q8' })).rejects.toThrow(/a precision applies only to hf: sources/);
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('hub listing, install plans and the catalog', () => {
+  const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+  it('reads exact sizes and hashes from the tree API, following its pages; git blob ids match git', async () => {
+    const repo = writeClapRepo(join(tempDir(), 'clap'));
+    const hub = await startHub({ repos: { 'org/clap': repo }, treePageSize: 3 });
+    try {
+      const commit = await resolveRevision({ endpoint: hub.url }, 'org/clap', 'main');
+      expect(commit).toBe(hub.commitOf('org/clap'));
+      const files = await listRepoFiles({ endpoint: hub.url }, 'org/clap', commit);
+      expect(hub.requests.filter((q) => q.path.startsWith('/api/models/org/clap/tree/')).length).toBeGreaterThan(3);
+      expect([...files.keys()]).toContain('onnx/text_model_quantized.onnx');
+      for (const [path, f] of files) {
+        expect(f.size).toBe(statSync(join(repo, path)).size);
+        if (path.endsWith('.onnx')) expect(f).toStrictEqual({ path, size: f.size, sha256: sha256(join(repo, path)) });
+        else {
+          // The blob id the hub lists is git's own: checked with git itself.
+          const git = execFileSync('git', ['hash-object', join(repo, path)], { encoding: 'utf8' }).trim();
+          expect(f).toStrictEqual({ path, size: f.size, gitSha1: git });
+          expect(await gitBlobSha1(join(repo, path))).toBe(git);
+        }
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('plans only the chosen precision: the towers, the configuration and the matching MiniLM, with the listed sizes', async () => {
+    const dir = tempDir();
+    const clap = writeClapRepo(join(dir, 'clap'));
+    const mini = writeSentenceRepo(join(dir, 'mini'));
+    const hub = await startHub({
+      repos: { 'org/clap': clap, [DEFAULT_ALIGNMENT.repo]: { commits: { [DEFAULT_ALIGNMENT.revision]: mini } } },
+    });
+    try {
+      for (const precision of ['q8', 'fp16', 'fp32'] as const) {
+        const plan = await planClapInstall('hf:org/clap', { endpoint: hub.url, repo: 'org/clap', revision: 'main', precision });
+        expect(plan.clap.files.map((f) => f.path)).toEqual(clapFiles(precision));
+        expect(plan.alignment).toMatchObject({ commit: DEFAULT_ALIGNMENT.revision, precision });
+        expect(plan.alignment.files.map((f) => f.path)).toEqual(sentenceFiles(precision));
+        const onDisk = [
+          ...clapFiles(precision).map((f) => statSync(join(clap, f)).size),
+          ...sentenceFiles(precision).map((f) => statSync(join(mini, f)).size),
+        ];
+        expect(plan.totalBytes).toBe(onDisk.reduce((a, b) => a + b, 0));
+      }
+      expect(clapFiles('q8')).toEqual([
+        'config.json',
+        'preprocessor_config.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'onnx/audio_model_quantized.onnx',
+        'onnx/text_model_quantized.onnx',
+      ]);
+      await expect(
+        planClapInstall('hf:org/clap', { endpoint: hub.url, repo: 'org/clap', revision: 'main', precision: 'q4' }),
+      ).rejects.toThrow(
+        /hf:org\/clap: onnx\/audio_model_q4.onnx is not in commit [0-9a-f]{12} of the repository; it offers fp32, fp16, q8/,
+      );
+      await expect(
+        planClapInstall('hf:org/clap', {
+          endpoint: hub.url,
+          repo: 'org/clap',
+          revision: 'main',
+          precision: 'q8',
+          alignment: { repo: DEFAULT_ALIGNMENT.repo, revision: 'main' },
+        }),
+      ).rejects.toThrow(/not found on the hub \(no repository Xenova\/all-MiniLM-L6-v2 with a revision "main"\)/);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('recommends the music CLAP, pinned, in a small precision, with fp32 offered and exact per-file sources', () => {
+    const entries = catalogEntries();
+    const rec = entries.find((e) => e.default);
+    expect(entries.filter((e) => e.default)).toHaveLength(1);
+    expect(rec).toMatchObject({
+      repo: 'Xenova/larger_clap_music_and_speech',
+      revision: 'e9fd5ac1dbf3280936a7fc3ec8a020453ff184db',
+      kind: 'clap',
+      precision: 'q8',
+      source: 'hf:Xenova/larger_clap_music_and_speech@e9fd5ac1dbf3280936a7fc3ec8a020453ff184db:q8',
+      alignment: DEFAULT_ALIGNMENT,
+      installed: false,
+    });
+    expect(rec?.sizeBytes).toBeGreaterThan(200e6);
+    expect(rec?.sizeBytes).toBeLessThan(400e6);
+    expect(rec?.variants.map((v) => v.precision)).toEqual(['q8', 'fp16', 'fp32']);
+    expect(rec?.variants.find((v) => v.precision === 'fp32')?.sizeBytes).toBeGreaterThan(800e6);
+    for (const e of entries) {
+      expect(e.revision).toMatch(/^[0-9a-f]{40}$/);
+      expect(e.alignment).toStrictEqual(DEFAULT_ALIGNMENT);
+      for (const v of e.variants) {
+        // The catalog lists exactly what the installer downloads for that precision, from the pinned commits.
+        expect(v.files.filter((f) => f.folder === 'clap').map((f) => f.path)).toEqual(clapFiles(v.precision));
+        expect(v.files.filter((f) => f.folder === 'alignment-encoder').map((f) => f.path)).toEqual(sentenceFiles(v.precision));
+        for (const f of v.files) expect(f.revision).toBe(f.folder === 'clap' ? e.revision : DEFAULT_ALIGNMENT.revision);
+        expect(v.sizeBytes).toBe(v.files.reduce((s, f) => s + f.size, 0));
+        expect(v.sizeIsEstimate).toBe(true);
+        expect(parseHubSource(v.source)).toStrictEqual({ repo: e.repo, revision: e.revision, precision: v.precision });
+        expect(PRECISIONS).toContain(v.precision);
+      }
+    }
+    const fp16 = rec?.variants.find((v) => v.precision === 'fp16');
+    const marked = catalogEntries(new Set([fp16?.source ?? '']));
+    expect(marked.find((e) => e.default)).toMatchObject({ installed: true });
+    expect(marked.find((e) => e.default)?.variants.map((v) => v.installed)).toEqual([false, true, false]);
   });
 });

@@ -1,6 +1,6 @@
 // The TypeScript mean shift against scikit-learn's, through the references written by
 // scripts/compare-mean-shift.py (tests/fixtures/labels/mean-shift-reference.json). No Python at test time.
-// The paper's input vectors are read from ../shared/paper (its README forbids copying them into the project);
+// The paper's input vectors are read from data/paper (vendored in the repo, see data/paper/README.md);
 // everything sklearn computed from them is in the reference.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ interface Reference {
 }
 
 const REFERENCE_PATH = new URL('../fixtures/labels/mean-shift-reference.json', import.meta.url);
-const PAPER_PATH = new URL('../../../shared/paper/label-embeddings.json', import.meta.url);
+const PAPER_PATH = new URL('../../data/paper/label-embeddings.json', import.meta.url);
 const ref = JSON.parse(readFileSync(REFERENCE_PATH, 'utf8')) as Reference;
 const quiet = createLogger('test', 'error', () => {});
 
@@ -62,7 +62,7 @@ let paperCache: Embeddings | undefined;
 
 function paperVectors(datasets: string[]): { labels: string[]; vectors: number[][] } {
   if (!existsSync(PAPER_PATH))
-    throw new Error(`The paper's label embeddings are missing: ${PAPER_PATH.pathname} (shared/ beside the repo)`);
+    throw new Error(`The paper's label embeddings are missing: ${PAPER_PATH.pathname} (vendored in data/paper/)`);
   paperCache ??= JSON.parse(readFileSync(PAPER_PATH, 'utf8')) as Embeddings;
   const sets = datasets.map((d) => paperCache?.[d] ?? { labels: [], expanded: [] });
   return { labels: sets.flatMap((s) => s.labels), vectors: sets.flatMap((s) => s.expanded) };

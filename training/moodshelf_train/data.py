@@ -5,7 +5,7 @@ Layouts read here
 (a) Paper layout (one dataset): `features` = .npy [N, 13, 768] (float32/float16; memory-mapped) with the
     first-frame hidden states of every 10 s segment; `index` = JSON list of [track_id, segment_index] rows (or a
     CSV `track,segment` with header) aligned with the features; labels and splits from
-    ../shared/paper/annotations (mtg-jamendo-{train,validation,test}.json, cal500.json, emotify.json).
+    data/paper/annotations in the repo (mtg-jamendo-{train,validation,test}.json, cal500.json, emotify.json).
 (b) App export (`moodshelf export-features <dir>`): a folder with
       features.npy   [N, 13, 768] float32 or float16 (per segment, every hidden state, pooled as the pack says)
       segments.json  [{"track": "<track id>", "segment": <index>}, ...]   N rows aligned with features.npy
@@ -24,7 +24,8 @@ import numpy as np
 
 from .vocab import VOCABULARIES
 
-PAPER_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "paper"
+# The paper's data, vendored in the repository (data/paper/README.md); always present in a checkout.
+PAPER_DIR = Path(__file__).resolve().parents[2] / "data" / "paper"
 SPLITS = ("train", "validation", "test")
 
 
@@ -64,10 +65,10 @@ def _norm(x):
 
 
 def load_label_embeddings(path=None):
-    """{dataset: LabelSpace} from ../shared/paper/label-embeddings.json (or None when absent)."""
+    """{dataset: LabelSpace} from data/paper/label-embeddings.json (or `path`); a missing file is an error."""
     path = Path(path) if path else PAPER_DIR / "label-embeddings.json"
     if not path.exists():
-        return None
+        raise FileNotFoundError(f"label embeddings not found: {path} (the repo vendors them in data/paper/)")
     raw = json.loads(path.read_text())
     return {k: LabelSpace(list(v["labels"]), _norm(v["plain"]), _norm(v.get("expanded") or v["plain"])) for k, v in raw.items()}
 
@@ -119,7 +120,7 @@ def _assemble(name, features, seg_tracks, labels_of, split_of, space, top_k, met
 
 
 def load_paper_dataset(name, features, index, annotations_dir=None, label_spaces=None, split_seed=0):
-    """Paper layout: features .npy [N, 13, 768] + segment index + ../shared/paper/annotations."""
+    """Paper layout: features .npy [N, 13, 768] + segment index + data/paper/annotations."""
     ann = Path(annotations_dir) if annotations_dir else PAPER_DIR / "annotations"
     feats = np.load(features, mmap_mode="r")
     rows = _read_index(index)

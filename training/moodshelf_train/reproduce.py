@@ -6,8 +6,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from . import dist
 from .data import load_app_export, load_paper_dataset
 from .packexport import export_pack
@@ -15,7 +13,7 @@ from .packs import pack_size, write_json
 from .synthetic import make_synthetic
 from .train import METHODS, chance, evaluate, train_head
 
-PAPER = {  # macro F1 from the paper (../shared/paper/README.md)
+PAPER = {  # macro F1 from the paper (data/paper/README.md)
     ("segment", "baseline"): {"emotify": 0.324, "mtg-jamendo": 0.0215, "cal500": 0.255},
     ("segment", "clustering"): {"emotify": 0.341, "mtg-jamendo": 0.0240, "cal500": 0.262},
     ("segment", "alignment"): {"emotify": 0.402, "mtg-jamendo": 0.0248, "cal500": 0.262},
@@ -53,16 +51,11 @@ def load_datasets(cfg, features=None, synthetic=False, seed=0, label_spaces=None
 
 
 def vocab_label_spaces():
-    """Label spaces for CLAP-only evaluation: the paper's label-embeddings.json when present (labels identical), else
-    the built-in vocabularies with placeholder embeddings (CLAP embeds the label texts itself)."""
-    from .data import LabelSpace, load_label_embeddings
-    from .vocab import VOCABULARIES
+    """Label spaces for CLAP-only evaluation: the paper's label-embeddings.json, vendored in data/paper/ (the labels
+    are the built-in vocabularies' strings; CLAP embeds the label texts itself)."""
+    from .data import load_label_embeddings
 
-    spaces = load_label_embeddings()
-    if spaces:
-        return spaces
-    return {n: LabelSpace(list(v["labels"]), np.zeros((len(v["labels"]), 1), np.float32),
-                          np.zeros((len(v["labels"]), 1), np.float32)) for n, v in VOCABULARIES.items()}
+    return load_label_embeddings()
 
 
 def format_table(results, chance_rows=None, folds=DEFAULT_FOLDS):

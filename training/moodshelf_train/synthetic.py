@@ -7,8 +7,8 @@ segments carry z through a fixed nonlinear map shared by all datasets (layers 3,
 state stack), plus a per-dataset offset (domain shift) and noise. Zero-shot transfer is therefore possible
 exactly to the extent that label embeddings of different vocabularies line up, as in the paper.
 
-Label embeddings: the real ones from ../shared/paper/label-embeddings.json when present, else synthetic
-ones (labels assigned to 12 latent emotions)."""
+Label embeddings: the real ones from data/paper/label-embeddings.json (vendored in the repo), unless the caller
+passes its own (synthetic_label_spaces: labels assigned to 12 latent emotions)."""
 
 import zlib
 
@@ -48,8 +48,8 @@ def synthetic_label_spaces(dim=384, emotions=12, seed=0):
 def make_synthetic(params=None, seed=0, label_spaces=None):
     p = dict(DEFAULTS)
     p.update(params or {})
-    spaces = label_spaces or load_label_embeddings() or synthetic_label_spaces(seed=seed)
-    source = "paper label-embeddings.json" if label_spaces is None and load_label_embeddings() else "synthetic"
+    spaces = label_spaces or load_label_embeddings()
+    source = "paper label-embeddings.json" if label_spaces is None else "given"
     rng = np.random.default_rng(seed)
     names = list(VOCABULARIES)
     # the planted "meaning" of a label: its plain and expanded embeddings together

@@ -1,4 +1,4 @@
-"""The three built-in vocabularies, strings exactly as in ../shared/paper/README.md."""
+"""The three built-in vocabularies, strings exactly as in data/paper/README.md."""
 
 MTG_JAMENDO = [
     "action", "adventure", "advertising", "background", "ballad", "calm", "children", "christmas",

@@ -1,8 +1,11 @@
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from moodshelf_train.data import PAPER_DIR, load_app_export, load_paper_dataset, write_app_export
+from moodshelf_train.data import PAPER_DIR, load_app_export, load_label_embeddings, load_paper_dataset, write_app_export
+from moodshelf_train.vocab import VOCABULARIES
 
 
 def test_app_export_roundtrip(tmp_path):
@@ -28,3 +31,20 @@ def test_paper_layout_reader(tmp_path):
     d = load_paper_dataset("emotify", tmp_path / "f.npy", tmp_path / "i.json")
     assert len(d.track_ids) == 5 and all(len(l) == 3 for l in d.track_labels) and d.top_k == 3
     assert d.space.plain.shape == (9, 384)
+
+
+def test_paper_data_is_vendored_in_the_repo():
+    """The paper's data lives in data/paper/ of the checkout (never beside it): the tests need it, so it must be there."""
+    assert PAPER_DIR == Path(__file__).resolve().parents[2] / "data" / "paper"
+    for f in ("LICENSE-AMAAI-Lab.txt", "README.md", "clusters/mtg-jamendo+cal500.json", "annotations/cal500.json"):
+        assert (PAPER_DIR / f).is_file(), f
+    spaces = load_label_embeddings()
+    assert set(spaces) == set(VOCABULARIES)
+    for name, space in spaces.items():
+        assert space.labels == list(VOCABULARIES[name]["labels"])
+        assert space.plain.shape == space.expanded.shape == (len(space.labels), 384)
+
+
+def test_missing_label_embeddings_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_label_embeddings(tmp_path / "label-embeddings.json")

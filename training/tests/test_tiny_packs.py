@@ -87,7 +87,6 @@ def test_label_encoder_torch_parity(packs):
         np.testing.assert_allclose(emb[i], ref["labels"][t]["embedding"], atol=1e-4)
 
 
-@pytest.mark.skipif(not (COMMITTED / "tiny-joint" / "manifest.json").exists(), reason="no committed fixtures")
 def test_committed_fixtures_are_current(packs):
     a, _ = packs
     assert verify_pack(COMMITTED / "tiny-joint") == []

@@ -1,5 +1,6 @@
 import type { AnalysisProgress } from '../../core/analysis/service.js';
 import { type Command, output } from '../context.js';
+import { count } from '../format.js';
 
 function formatEta(s: number | null): string {
   if (s === null) return '';
@@ -11,7 +12,7 @@ function formatEta(s: number | null): string {
 /** One progress line for the analysis queue. */
 export function formatAnalysisProgress(p: AnalysisProgress): string {
   const total = p.done + p.queued;
-  return `Analysing ${p.done}/${total} tracks, ${p.segmentsPerSecond.toFixed(1)} segments/s${formatEta(p.etaSeconds)}${p.currentTitle ? `  ${p.currentTitle}` : ''}`;
+  return `Analysing ${p.done}/${count(total, 'track')}, ${p.segmentsPerSecond.toFixed(1)} segments/s${formatEta(p.etaSeconds)}${p.currentTitle ? `  ${p.currentTitle}` : ''}`;
 }
 
 /** `analyze [--full | --policy quick:N]`: queue everything not analysed and run the queue to the end. */
@@ -32,7 +33,7 @@ export const analyze: Command = async (c) => {
     if (stream.isTTY) stream.write('\r\x1b[2K');
     output(c, { queued, ...summary }, () => {
       const lines = [
-        `${summary.cancelled ? 'Analysis cancelled' : 'Analysis finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.analyzed} tracks analysed (${summary.segments} segments), ${summary.failed} failed`,
+        `${summary.cancelled ? 'Analysis cancelled' : 'Analysis finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ${count(summary.analyzed, 'track')} analysed (${count(summary.segments, 'segment')}), ${summary.failed} failed`,
       ];
       if (summary.error) lines.push(`  stopped: ${summary.error}`);
       for (const f of summary.failures) lines.push(`  ${f.path}: ${f.error}`);

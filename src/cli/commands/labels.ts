@@ -1,5 +1,6 @@
 import { clusterVectors, readVectorsFile } from '../../core/labels/vectors-file.js';
 import { type Command, UsageError, numberOption, output, positional } from '../context.js';
+import { count } from '../format.js';
 
 /** `labels list|add|remove|similar|cluster`. */
 export const labels: Command = async (c) => {
@@ -40,7 +41,7 @@ export const labels: Command = async (c) => {
       });
       return output(c, r, () =>
         [
-          `${r.clusters.length} clusters over ${r.labels.length} labels of ${r.vocabularies.join(' + ')} (quantile ${r.quantile}, n_samples ${r.nSamples})`,
+          `${count(r.clusters.length, 'cluster')} over ${count(r.labels.length, 'label')} of ${r.vocabularies.join(' + ')} (quantile ${r.quantile}, n_samples ${r.nSamples})`,
           `bandwidth ${r.bandwidth.toFixed(4)}${r.fallback ? ` (fallback: ${r.reason ?? ''})` : ''}${r.cached ? ', from the database' : ''}`,
           ...r.clusters.map((k) => `  ${String(k.id).padStart(3)}: ${k.members.map((m) => `${m.name} (${m.vocabulary})`).join(' | ')}`),
         ].join('\n'),
@@ -62,7 +63,7 @@ export const labels: Command = async (c) => {
       });
       return output(c, result, () =>
         [
-          `bandwidth ${result.bandwidth.toFixed(4)}${result.fallback ? ` (fallback: ${result.reason ?? 'estimate collapsed'})` : ' (estimated)'}, ${result.clusters.length} clusters`,
+          `bandwidth ${result.bandwidth.toFixed(4)}${result.fallback ? ` (fallback: ${result.reason ?? 'estimate collapsed'})` : ' (estimated)'}, ${count(result.clusters.length, 'cluster')}`,
           ...result.clusters.map((k) => `  ${String(k.id).padStart(3)}: ${k.members.join(' | ')}`),
         ].join('\n'),
       );

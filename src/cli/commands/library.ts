@@ -1,6 +1,6 @@
 import { TRACK_SORT_KEYS, type TrackSortKey } from '../../core/tracks/queries.js';
 import { type Command, UsageError, numberOption, output, positional } from '../context.js';
-import { formatFolders, formatScanResult, formatStatus, formatTracks } from '../format.js';
+import { count, formatFolders, formatScanResult, formatStatus, formatTracks } from '../format.js';
 import { createProgressLine } from '../progress.js';
 
 /** `library add|list|remove`. */
@@ -16,7 +16,7 @@ export const library: Command = async (c) => {
   }
   if (sub === 'remove') {
     const r = await c.core.invoke('library-remove', { path: positional(c.args, 2, 'folder to remove') });
-    return output(c, r, () => `Removed ${r.folder.path} (${r.tracksRemoved} tracks dropped from the index; files untouched)`);
+    return output(c, r, () => `Removed ${r.folder.path} (${count(r.tracksRemoved, 'track')} dropped from the index; files untouched)`);
   }
   throw new UsageError(sub ? `unknown library command "${sub}"` : 'library needs a command: add, list or remove');
 };

@@ -1,5 +1,6 @@
 import type { InstalledPack } from '../../core/model/pack-store.js';
 import { type Command, UsageError, output, positional } from '../context.js';
+import { count } from '../format.js';
 
 function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
@@ -52,7 +53,7 @@ export const models: Command = async (c) => {
     }
     case 'use': {
       const pack = await c.core.invoke('models-use', { ref: positional(c.args, 2, 'pack id or id@version') });
-      return output(c, pack, () => `Now using ${pack.key}; ${pack.queued} tracks queued for analysis (run: moodshelf analyze)`);
+      return output(c, pack, () => `Now using ${pack.key}; ${count(pack.queued, 'track')} queued for analysis (run: moodshelf analyze)`);
     }
     case 'remove': {
       const pack = await c.core.invoke('models-remove', { ref: positional(c.args, 2, 'pack id or id@version') });

@@ -1,10 +1,14 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { decodeChunked } from 'audio-decode';
+import { openPcmFile } from './pcm-file.js';
 import { createResampler, exactContext, type Resampler } from './resample.js';
 import type { SegmentSpec } from './segments.js';
 
-type DecoderFormat = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aiff';
+type DecoderFormat = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aiff' | 'wv' | 'wma';
+/** The format names audio-decode's types list; its runtime also registers 'wv' (WavPack), which they omit. */
+type StreamFormat = Parameters<typeof decodeChunked>[1];
 
 const FORMAT_BY_EXTENSION: Record<string, DecoderFormat> = {
   '.mp3': 'mp3',
@@ -18,6 +22,8 @@ const FORMAT_BY_EXTENSION: Record<string, DecoderFormat> = {
   '.aif': 'aiff',
   '.aiff': 'aiff',
   '.aifc': 'aiff',
+  '.wv': 'wv',
+  '.wma': 'wma',
 };
 
 /** Mono segments at the model's rate, each exactly `segmentSeconds` long (zero-padded at the end). */
@@ -64,13 +70,81 @@ interface Window {
 }
 
 /**
- * Decodes a file as a stream and keeps only the windows asked for: chunks are downmixed, copied into
- * the windows they overlap (with the resampler's context on both sides), and decoding stops once the
- * last window is filled, so a 3-hour file analysed with the quick policy never sits in memory whole.
- * Each window is then resampled to the model's rate with a band-limited filter.
+ * The decoder for an Ogg file by its first packet rather than its name: ".ogg" holds Opus or FLAC as
+ * often as Vorbis, and each needs its own decoder.
+ */
+async function oggDecoder(path: string, byName: DecoderFormat): Promise<DecoderFormat> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(40);
+    const { bytesRead } = await handle.read(head, 0, 40, 0);
+    if (bytesRead < 28 || head.toString('latin1', 0, 4) !== 'OggS') return byName;
+    const body = head.subarray(27 + (head[26] as number));
+    if (body.toString('latin1', 0, 8) === 'OpusHead') return 'opus';
+    if (body.toString('latin1', 0, 7) === '\x01vorbis') return 'oga';
+    if (body.toString('latin1', 0, 5) === '\x7fFLAC') return 'flac';
+    return byName;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Decodes the windows asked for, as mono segments at the model's rate. Uncompressed WAV/AIFF are read
+ * straight from each window's byte offset; everything else is decoded as a stream from the start
+ * (see decodeStreamed). Each window is then resampled to the model's rate with a band-limited filter.
  */
 export async function decodeSegments(path: string, specs: SegmentSpec[], options: DecodeSegmentsOptions): Promise<DecodedSegments> {
   const format = decoderFormat(path);
+  if (format === 'wav' || format === 'aiff') {
+    const direct = await decodePcmSegments(path, specs, options);
+    if (direct) return direct;
+  }
+  const codec = format === 'oga' || format === 'opus' ? await oggDecoder(path, format) : format;
+  return decodeStreamed(path, codec, specs, options);
+}
+
+/** Reads each window of a plain PCM file by offset; null when the file is not plain PCM. */
+async function decodePcmSegments(path: string, specs: SegmentSpec[], options: DecodeSegmentsOptions): Promise<DecodedSegments | null> {
+  const pcm = await openPcmFile(path);
+  if (!pcm) return null;
+  try {
+    const sourceRate = pcm.layout.sampleRate;
+    const resampler = createResampler(sourceRate, options.targetRate);
+    const windows = makeWindows(specs, sourceRate, options.segmentSeconds, exactContext(resampler).source);
+    const limit = options.duration ? Math.min(pcm.layout.frames, Math.ceil(options.duration * sourceRate)) : pcm.layout.frames;
+    if (limit <= 0) throw new Error(`${path}: no audio could be decoded`);
+    for (const w of windows) {
+      if (options.signal?.aborted) throw new Error('cancelled');
+      const from = Math.max(0, w.from);
+      w.buf.set(await pcm.readMono(from, Math.min(w.to, limit)), from - w.from);
+    }
+    return finish(resampler, windows, sourceRate, options);
+  } finally {
+    await pcm.close();
+  }
+}
+
+function finish(rs: Resampler, windows: Window[], sourceRate: number, options: DecodeSegmentsOptions): DecodedSegments {
+  const outLen = Math.round(options.segmentSeconds * options.targetRate);
+  return {
+    sampleRate: options.targetRate,
+    sourceRate,
+    segments: windows.map((w) => ({ spec: w.spec, samples: trimResampled(rs, w, outLen) })),
+  };
+}
+
+/**
+ * Decodes a file as a stream and keeps only the windows asked for: chunks are downmixed, copied into
+ * the windows they overlap (with the resampler's context on both sides), and decoding stops once the
+ * last window is filled, so a 3-hour file analysed with the quick policy never sits in memory whole.
+ */
+async function decodeStreamed(
+  path: string,
+  format: DecoderFormat,
+  specs: SegmentSpec[],
+  options: DecodeSegmentsOptions,
+): Promise<DecodedSegments> {
   let windows: Window[] | null = null;
   let resampler: Resampler | null = null;
   let sourceRate = 0;
@@ -78,7 +152,7 @@ export async function decodeSegments(path: string, specs: SegmentSpec[], options
   let limit = Number.POSITIVE_INFINITY;
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
-    for await (const chunk of decodeChunked(stream, format)) {
+    for await (const chunk of decodeChunked(stream, format as StreamFormat)) {
       if (options.signal?.aborted) throw new Error('cancelled');
       if (!chunk.sampleRate || chunk.channelData.length === 0) continue;
       if (!windows) {
@@ -97,13 +171,7 @@ export async function decodeSegments(path: string, specs: SegmentSpec[], options
     stream.destroy();
   }
   if (!windows || !resampler) throw new Error(`${path}: no audio could be decoded`);
-  const rs = resampler;
-  const outLen = Math.round(options.segmentSeconds * options.targetRate);
-  return {
-    sampleRate: options.targetRate,
-    sourceRate,
-    segments: windows.map((w) => ({ spec: w.spec, samples: trimResampled(rs, w, outLen) })),
-  };
+  return finish(resampler, windows, sourceRate, options);
 }
 
 function makeWindows(specs: SegmentSpec[], rate: number, seconds: number, context: number): Window[] {

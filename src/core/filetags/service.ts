@@ -4,8 +4,11 @@
  * read-only or vanished file is reported and skipped; every write goes through a temporary copy, fsync
  * and an atomic rename (safe-write); each file's previous field values are logged before it is replaced.
  */
+import { stat } from 'node:fs/promises';
 import type { CoreContext } from '../api/context.js';
 import { trackLabelScores } from '../analysis/song-tags.js';
+import { fingerprintFile } from '../library/probe.js';
+import { updateTrackIdentity } from '../library/store.js';
 import { UserError, errnoCode, errorMessage } from '../util/errors.js';
 import { fileBusyReason } from './busy.js';
 import { cleanMoodValues, fieldsOf, splitFieldValues, type MoodTagFormat } from './mood-fields.js';
@@ -20,6 +23,7 @@ import {
   removedLabels,
   runChanges,
   startRun,
+  trackPath,
   trackTagLabels,
   tracksByIds,
   tracksWithTagState,
@@ -85,6 +89,23 @@ function busyReason(ctx: CoreContext, trackId: number | null, path: string): str
 
 function fsReason(err: unknown): string {
   return errnoCode(err) === 'ENOENT' ? 'the file is no longer on disk' : errorMessage(err);
+}
+
+/**
+ * After Moodshelf rewrote a file (a tag write or its undo): the track takes the file's new size, mtime
+ * and content fingerprint, so a rename or move before the next scan still keeps its id, tags and
+ * analysis. `before` is the file as it was just before the rewrite. Never throws: the write itself
+ * succeeded, and the next scan reads the file again anyway.
+ */
+async function followRewrite(ctx: CoreContext, trackId: number | null, path: string, before: FileSnapshot | null): Promise<void> {
+  if (trackId === null) return;
+  try {
+    const s = await stat(path);
+    const fingerprint = await fingerprintFile(path, s.size);
+    updateTrackIdentity(ctx.db, trackId, before ?? { size: -1, mtimeMs: -1 }, { size: s.size, mtimeMs: s.mtimeMs, fingerprint });
+  } catch (err) {
+    ctx.log.warn('could not record the identity of a rewritten file', { path, err: errorMessage(err) });
+  }
 }
 
 /** The mood values a file should carry: values it has that were not removed in Moodshelf, then the track's tags. */
@@ -224,6 +245,7 @@ export async function writeFileTags(ctx: CoreContext, options: FileTagWriteOptio
       });
       try {
         const after = await writeMoodTagsAtomic(track.path, changes, snapshot ?? undefined);
+        await followRewrite(ctx, track.id, track.path, snapshot);
         files.push({ ...report, next: after.fields, status: 'written' });
         ctx.log.info('wrote mood tags', { path: track.path, fields: report.fieldsTouched });
       } catch (err) {
@@ -269,41 +291,44 @@ export async function undoFileTags(ctx: CoreContext, runId: number): Promise<Fil
         continue;
       }
       const fields = new Set([...Object.keys(c.before), ...Object.keys(c.after)]);
+      // A file moved or renamed since the run (and rescanned: same track) is undone where it is now.
+      const path = (c.trackId !== null ? trackPath(ctx.db, c.trackId) : undefined) ?? c.path;
       const skip = (reason: string): void => {
         markChange(ctx.db, runId, c.path, 'written', reason);
-        files.push({ path: c.path, trackId: c.trackId, status: 'skipped', reason });
+        files.push({ path, trackId: c.trackId, status: 'skipped', reason });
       };
-      const blocked = await blockReason(ctx, c.trackId, c.path);
+      const blocked = await blockReason(ctx, c.trackId, path);
       if (blocked) {
-        skip(`${c.path}: ${blocked}`);
+        skip(`${path}: ${blocked}`);
         continue;
       }
       let snapshot: FileSnapshot;
       let now: FieldValues;
       try {
-        snapshot = await snapshotFile(c.path);
-        now = readMoodTags(c.path).fields;
+        snapshot = await snapshotFile(path);
+        now = readMoodTags(path).fields;
       } catch (err) {
-        skip(err instanceof UserError ? err.message : `${c.path}: ${fsReason(err)}`);
+        skip(err instanceof UserError ? err.message : `${path}: ${fsReason(err)}`);
         continue;
       }
       if (sameFields(now, c.before, fields)) {
         markChange(ctx.db, runId, c.path, 'undone', null);
-        files.push({ path: c.path, trackId: c.trackId, status: 'already' });
+        files.push({ path, trackId: c.trackId, status: 'already' });
         continue;
       }
       if (!sameFields(now, c.after, fields)) {
-        skip(`${c.path}: its mood tags changed after run ${runId} (by a later run or another program), so they were left as they are`);
+        skip(`${path}: its mood tags changed after run ${runId} (by a later run or another program), so they were left as they are`);
         continue;
       }
       const changes: FieldChanges = {};
       for (const f of fields) changes[f] = c.before[f] ?? null;
       try {
-        await writeMoodTagsAtomic(c.path, changes, snapshot);
+        await writeMoodTagsAtomic(path, changes, snapshot);
+        await followRewrite(ctx, c.trackId, path, snapshot);
         markChange(ctx.db, runId, c.path, 'undone', null);
-        files.push({ path: c.path, trackId: c.trackId, status: 'restored' });
+        files.push({ path, trackId: c.trackId, status: 'restored' });
       } catch (err) {
-        skip(err instanceof UserError ? err.message : `${c.path}: ${errorMessage(err)}`);
+        skip(err instanceof UserError ? err.message : `${path}: ${errorMessage(err)}`);
       }
     }
     const complete = files.every((f) => f.status !== 'skipped');

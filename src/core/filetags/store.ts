@@ -59,7 +59,11 @@ export function tracksByIds(db: Db, ids: readonly number[]): CandidateTrack[] {
   const rows = db.prepare(`${CANDIDATE_SELECT} WHERE t.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as CandidateRow[];
   const byId = new Map(rows.map((r) => [r.id, { ...r, folderEnabled: r.folderEnabled === 1 }]));
   const unknown = ids.filter((id) => !byId.has(id));
-  if (unknown.length > 0) throw new UserError(`No track with id ${unknown.slice(0, 10).join(', ')}`, 'E_NOT_FOUND');
+  if (unknown.length > 0)
+    throw new UserError(
+      `No track with ${unknown.length === 1 ? 'id' : 'ids'} ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`,
+      'E_NOT_FOUND',
+    );
   return [...new Set(ids)].map((id) => byId.get(id) as CandidateTrack);
 }
 
@@ -78,6 +82,15 @@ export function tracksWithTagState(db: Db): CandidateTrack[] {
     )
     .all() as CandidateRow[];
   return rows.map((r) => ({ ...r, folderEnabled: r.folderEnabled === 1 }));
+}
+
+/**
+ * Where a track's file is now, when it is on disk as far as the index knows (not missing): undo follows
+ * a file that was moved or renamed after the write and recognised by a rescan.
+ */
+export function trackPath(db: Db, trackId: number): string | undefined {
+  const row = db.prepare("SELECT path FROM tracks WHERE id = ? AND status != 'missing'").get(trackId) as { path: string } | undefined;
+  return row?.path;
 }
 
 /** A track's tags (every source), oldest first: the labels its file should carry. */

@@ -1,5 +1,5 @@
 /**
- * The built-in vocabularies, with the exact strings of the datasets (see ../shared/paper/README.md) and
+ * The built-in vocabularies, with the exact strings of the datasets (see data/paper/README.md) and
  * the top-k the paper evaluates each with. A pack may ship its own copy (with descriptions); the strings
  * must stay identical so results line up across packs and with the paper.
  */

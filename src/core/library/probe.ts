@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseFile, type IAudioMetadata } from 'music-metadata';
+import type { IAudioMetadata } from 'music-metadata';
 import { errnoCode, errorMessage } from '../util/errors.js';
 import { describeFsError } from './walk.js';
 import { AUDIO_EXTENSIONS } from './formats.js';
 import { moodsFromMetadata } from '../filetags/mood-fields.js';
+import { fileRange } from './file-range.js';
+import { explainMissingMpeg, measureStream, type Measured, type MeasuredStream } from './duration.js';
+import { readMetadata } from './metadata.js';
 
 /** Technical facts and tags of one audio file, as stored in the tracks table. */
 export interface TrackInfo {
@@ -40,21 +43,25 @@ const CHUNK = 64 * 1024;
  * (start, middle, end). Reading 192 KiB instead of the whole file keeps a first scan fast on big files.
  */
 export async function fingerprintFile(path: string, size: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    return await fingerprintHandle(handle, size);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fingerprintHandle(handle: FileHandle, size: number): Promise<string> {
   const hash = createHash('sha1');
   const sizeBytes = Buffer.alloc(8);
   sizeBytes.writeBigUInt64LE(BigInt(size));
   hash.update(sizeBytes);
-  const handle = await open(path, 'r');
-  try {
-    const offsets = size <= 3 * CHUNK ? [0] : [0, Math.floor(size / 2) - CHUNK / 2, size - CHUNK];
-    const length = size <= 3 * CHUNK ? size : CHUNK;
-    const buf = Buffer.alloc(Math.max(length, 1));
-    for (const offset of offsets) {
-      const { bytesRead } = await handle.read(buf, 0, length, offset);
-      hash.update(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
+  const offsets = size <= 3 * CHUNK ? [0] : [0, Math.floor(size / 2) - CHUNK / 2, size - CHUNK];
+  const length = size <= 3 * CHUNK ? size : CHUNK;
+  const buf = Buffer.alloc(Math.max(length, 1));
+  for (const offset of offsets) {
+    const { bytesRead } = await handle.read(buf, 0, length, offset);
+    hash.update(buf.subarray(0, bytesRead));
   }
   return hash.digest('hex');
 }
@@ -72,12 +79,15 @@ function finite(value: number | undefined | null): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** Builds the stored record from music-metadata's result, or explains why the file is not usable. */
-export function interpretMetadata(path: string, size: number, meta: IAudioMetadata): TrackInfo | string {
+/**
+ * Builds the stored record from music-metadata's result and the facts measured from the stream itself
+ * (duration.ts), or explains why the file is not usable.
+ */
+export function interpretMetadata(path: string, size: number, meta: IAudioMetadata, measured?: MeasuredStream | null): TrackInfo | string {
   const f = meta.format;
   const kind = formatName(path);
-  const duration = finite(f.duration);
-  const sampleRate = finite(f.sampleRate);
+  const duration = measured?.duration ?? finite(f.duration);
+  const sampleRate = measured?.sampleRate ?? finite(f.sampleRate);
   if (!f.container || !sampleRate || duration === null) {
     return `Not a readable ${kind} file: no audio stream could be found in it (wrong extension, or damaged)`;
   }
@@ -85,7 +95,7 @@ export function interpretMetadata(path: string, size: number, meta: IAudioMetada
   if (warnings.some((w) => /data chunk length exceeding file length/i.test(w))) {
     return `The ${kind} file is truncated: it holds less audio than its header declares`;
   }
-  const bitrate = finite(f.bitrate);
+  const bitrate = measured ? measured.bitrate : finite(f.bitrate);
   // Only MPEG audio states a bitrate that the stream's size must match (frame headers or the Xing
   // frame count); Vorbis/Opus nominal rates can be far above what quiet music actually uses.
   if (f.container === 'MPEG' && duration > 0 && bitrate !== null && bitrate > 0) {
@@ -101,11 +111,11 @@ export function interpretMetadata(path: string, size: number, meta: IAudioMetada
   return {
     duration,
     sampleRate,
-    channels: finite(f.numberOfChannels),
+    channels: finite(f.numberOfChannels) ?? measured?.channels ?? null,
     bitsPerSample: finite(f.bitsPerSample),
     bitrate: bitrate === null ? null : Math.round(bitrate),
     container: f.container ?? null,
-    codec: f.codec ?? null,
+    codec: measured?.codec ?? f.codec ?? null,
     lossless: typeof f.lossless === 'boolean' ? f.lossless : null,
     title: firstText(c.title),
     artist: firstText(c.artist) ?? firstText(c.artists),
@@ -130,6 +140,16 @@ export function describeParseError(path: string, err: unknown): string {
   return `Not a readable ${kind} file: the contents are not valid ${kind} data (${msg})`;
 }
 
+/** Reads tags with music-metadata, then measures what it leaves unknown (see duration.ts). */
+async function readStream(path: string, handle: FileHandle, size: number): Promise<{ meta: IAudioMetadata; measured: Measured }> {
+  const file = fileRange(handle, size);
+  const kind = formatName(path);
+  const meta = await readMetadata(path, file);
+  if (meta.format.container) return { meta, measured: await measureStream(file, meta.format, kind) };
+  const isMp3 = extname(path).toLowerCase() === '.mp3';
+  return { meta, measured: isMp3 ? await explainMissingMpeg(file, kind) : null };
+}
+
 /**
  * Fingerprints a file and reads its tags and stream facts. Never throws: every problem becomes a
  * `failed` result with a reason, and a file deleted meanwhile becomes `vanished`.
@@ -138,9 +158,17 @@ export async function probeFile(path: string, size: number): Promise<ProbeResult
   let fingerprint: string | null = null;
   try {
     if (size === 0) return { status: 'failed', fingerprint: null, reason: 'The file is empty (0 bytes)' };
-    fingerprint = await fingerprintFile(path, size);
-    const meta = await parseFile(path, { duration: false, skipCovers: true });
-    const info = interpretMetadata(path, size, meta);
+    const handle = await open(path, 'r');
+    let read: Awaited<ReturnType<typeof readStream>>;
+    try {
+      fingerprint = await fingerprintHandle(handle, size);
+      read = await readStream(path, handle, size);
+    } finally {
+      await handle.close();
+    }
+    const { meta, measured } = read;
+    if (typeof measured === 'string') return { status: 'failed', fingerprint, reason: measured };
+    const info = interpretMetadata(path, size, meta, measured);
     if (typeof info === 'string') return { status: 'failed', fingerprint, reason: info };
     // Mood tags other players wrote (TMOO, TXXX:MOOD, Vorbis MOOD, iTunes MOOD, WM/Mood): imported as tags.
     return { status: 'ok', fingerprint, info, moods: moodsFromMetadata(meta) };

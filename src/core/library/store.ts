@@ -157,18 +157,24 @@ function params(w: TrackWrite): Record<string, unknown> {
   };
 }
 
+/**
+ * The path inside its library folder, for search over file and folder names (migration 0006 fills
+ * existing rows with the same expression). A folder at a root ("/" or "C:\") has its separator trimmed.
+ */
+const PATH_WORDS_SQL = `substr(@path, length(rtrim((SELECT f.path FROM library_folders f WHERE f.id = @folderId), '/\\')) + 2)`;
+
 /** Creates the scanner's prepared statements. A failed probe clears stale stream facts and tags. */
 export function createTrackWriter(db: Db): TrackWriter {
   const insert = db.prepare(
-    `INSERT INTO tracks (folder_id, path, size, mtime_ms, fingerprint, status, error, duration, sample_rate,
+    `INSERT INTO tracks (folder_id, path, path_words, size, mtime_ms, fingerprint, status, error, duration, sample_rate,
       channels, bits_per_sample, bitrate, container, codec, lossless, title, artist, album, album_artist,
       track_no, disc_no, year, genre)
-     VALUES (@folderId, @path, @size, @mtimeMs, @fingerprint, @status, @error, @duration, @sampleRate,
+     VALUES (@folderId, @path, ${PATH_WORDS_SQL}, @size, @mtimeMs, @fingerprint, @status, @error, @duration, @sampleRate,
       @channels, @bitsPerSample, @bitrate, @container, @codec, @lossless, @title, @artist, @album,
       @albumArtist, @trackNo, @discNo, @year, @genre)`,
   );
   const update = db.prepare(
-    `UPDATE tracks SET folder_id = @folderId, path = @path, size = @size, mtime_ms = @mtimeMs,
+    `UPDATE tracks SET folder_id = @folderId, path = @path, path_words = ${PATH_WORDS_SQL}, size = @size, mtime_ms = @mtimeMs,
       fingerprint = @fingerprint, status = @status, error = @error, ${INFO_COLUMNS},
       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
      WHERE id = @id`,
@@ -182,4 +188,40 @@ export function createTrackWriter(db: Db): TrackWriter {
     update: (id, w) => void update.run({ ...params(w), id }),
     markMissing: (id) => void missing.run(id),
   };
+}
+
+/** A file's identity as the scanner compares it: size, whole-millisecond mtime (as the walk reads it) and content fingerprint. */
+export interface TrackIdentity {
+  size: number;
+  mtimeMs: number;
+  fingerprint: string;
+}
+
+/**
+ * Records the new identity of a file Moodshelf rewrote itself (writing or undoing mood tags), so that a
+ * rename or move before the next scan is still recognised by its fingerprint and keeps its track id,
+ * tags and analysis. Size and mtime are taken over only when the stored ones described the file as it
+ * was just before the rewrite (`before`); otherwise the file had changed since the last scan in ways
+ * the index has not seen, and leaving them stale makes the next scan read it again. Returns whether a
+ * track was updated.
+ */
+export function updateTrackIdentity(db: Db, trackId: number, before: { size: number; mtimeMs: number }, now: TrackIdentity): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE tracks SET fingerprint = @fingerprint,
+          size = CASE WHEN size = @beforeSize AND mtime_ms = @beforeMtime THEN @size ELSE size END,
+          mtime_ms = CASE WHEN size = @beforeSize AND mtime_ms = @beforeMtime THEN @mtimeMs ELSE mtime_ms END,
+          updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id = @id`,
+      )
+      .run({
+        id: trackId,
+        fingerprint: now.fingerprint,
+        size: now.size,
+        mtimeMs: Math.trunc(now.mtimeMs),
+        beforeSize: before.size,
+        beforeMtime: Math.trunc(before.mtimeMs),
+      }).changes > 0
+  );
 }

@@ -3,27 +3,38 @@ import type { Tensor } from '@huggingface/transformers';
 import { UserError } from '../util/errors.js';
 import { l2normalize, type JointModel } from './joint-model.js';
 import type { PackManifest } from './manifest.js';
+import { onnxFile } from './precision.js';
 import type { ModelRuntime } from './runtime.js';
 
 function rowsOf(t: Tensor, expectDim: number, what: string): Float32Array[] {
   const [n, d] = t.dims as [number, number];
   if (d !== expectDim) throw new UserError(`${what} has ${d} dimensions, the manifest says ${expectDim}`, 'E_PACK_SHAPE');
-  const data = t.data as Float32Array;
+  // A half-precision export may answer in float16; scores are computed in float32.
+  const data = (t.type === 'float32' ? t.data : t.to('float32').data) as Float32Array;
   return Array.from({ length: n }, (_, i) => l2normalize(data.subarray(i * d, (i + 1) * d)));
 }
 
 /**
- * A CLAP pack (transformers.js layout, e.g. Xenova/clap-htsat-unfused): 48 kHz audio becomes log-mel
- * features in transformers.js's ClapFeatureExtractor, the audio tower projects straight into the joint
- * space (identity head), and label text goes through CLAP's text tower with the pack's prompt.
+ * A CLAP pack (transformers.js layout, e.g. Xenova/larger_clap_music_and_speech): 48 kHz audio becomes
+ * log-mel features in transformers.js's ClapFeatureExtractor, the audio tower projects straight into the
+ * joint space (identity head), and label text goes through CLAP's text tower with the pack's prompt. Each
+ * tower loads in the precision the manifest names (`audio.dtype`, `labelEncoder.dtype`; fp32 by default).
  */
 export function loadClapModel(dir: string, manifest: PackManifest, runtime: ModelRuntime): JointModel {
   if (manifest.kind !== 'clap') throw new UserError(`Model pack ${manifest.id} is a ${manifest.kind} pack, not a CLAP pack`, 'E_PACK_KIND');
   const folder = join(dir, manifest.labelEncoder.path);
   const dim = manifest.head.outputDim;
   const template = manifest.labelEncoder.promptTemplate ?? '{}';
+  const dtypes = { audio: manifest.audio.dtype ?? 'fp32', text: manifest.labelEncoder.dtype ?? 'fp32' } as const;
+  // transformers.js picks the tower file from the dtype; the manifest's encoder must be that file.
+  const expected = `${manifest.labelEncoder.path}/${onnxFile('onnx/audio_model', dtypes.audio)}`;
+  if (manifest.audio.encoder.startsWith(`${manifest.labelEncoder.path}/onnx/audio_model`) && manifest.audio.encoder !== expected)
+    throw new UserError(
+      `Model pack ${manifest.id}: audio.encoder is ${manifest.audio.encoder} but audio.dtype ${dtypes.audio} loads ${expected}`,
+      'E_PACK_MANIFEST',
+    );
   const embedAudio = async (segments: Float32Array[]): Promise<Float32Array[]> => {
-    const clap = await runtime.clap(folder);
+    const clap = await runtime.clap(folder, dtypes);
     const out: Float32Array[] = [];
     for (const seg of segments) {
       const inputs = (await clap.processor(seg)) as Record<string, Tensor>;
@@ -42,7 +53,7 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
       alignment && alignFolder
         ? async (texts) => {
             if (texts.length === 0) return [];
-            const extractor = await runtime.textPipeline(alignFolder);
+            const extractor = await runtime.textPipeline(alignFolder, alignment.dtype);
             const t = await extractor(texts, { pooling: alignment.pooling, normalize: true });
             return rowsOf(t, alignment.dim, `${alignFolder}: sentence embeddings`);
           }
@@ -54,7 +65,7 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
     },
     async embedText(texts) {
       if (texts.length === 0) return [];
-      const clap = await runtime.clap(folder);
+      const clap = await runtime.clap(folder, dtypes);
       const inputs = clap.tokenizer(
         texts.map((t) => template.replace('{}', t)),
         { padding: true, truncation: true },

@@ -2,6 +2,7 @@ import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256File } from './files.js';
+import { gitBlobSha1 } from './hub-api.js';
 
 /** Bytes received so far for one download. */
 export type ByteProgress = (received: number, total: number | null) => void;
@@ -9,6 +10,8 @@ export type ByteProgress = (received: number, total: number | null) => void;
 /** Options for {@link downloadFile}. */
 export interface DownloadOptions {
   expectedSha256?: string;
+  /** The git blob id the hub lists for a file kept outside LFS (checked when there is no sha256). */
+  expectedGitSha1?: string;
   expectedSize?: number;
   onProgress?: ByteProgress;
   signal?: AbortSignal;
@@ -50,8 +53,8 @@ async function receive(
 
 /**
  * Downloads `url` to `dest`, streaming to `<dest>.part` and resuming an interrupted download with an
- * HTTP Range request. The finished file is checked against its sha256 before it is renamed into place;
- * a mismatch deletes it so the next attempt starts clean.
+ * HTTP Range request. The finished file is checked against its sha256 (or its git blob id) before it is
+ * renamed into place; a mismatch deletes it so the next attempt starts clean.
  */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<void> {
   const part = `${dest}.part`;
@@ -101,6 +104,15 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       await unlink(part);
       throw new UserError(
         `${options.label}: corrupt download (sha256 ${actual.slice(0, 12)}…, expected ${options.expectedSha256.slice(0, 12)}…); the partial file was deleted`,
+        'E_PACK_CORRUPT',
+      );
+    }
+  } else if (options.expectedGitSha1) {
+    const actual = await gitBlobSha1(part);
+    if (actual !== options.expectedGitSha1) {
+      await unlink(part);
+      throw new UserError(
+        `${options.label}: corrupt download (git blob ${actual.slice(0, 12)}…, expected ${options.expectedGitSha1.slice(0, 12)}…); the partial file was deleted`,
         'E_PACK_CORRUPT',
       );
     }

@@ -1,35 +1,30 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, requireString } from '../api/validate.js';
+import { asObject, optionalString, requireString } from '../api/validate.js';
+import { catalogEntries, type CatalogEntry } from './catalog.js';
 import type { InstalledPack } from './pack-store.js';
-import catalog from './catalog.json' with { type: 'json' };
 
-/** A recommended pack from the catalog. */
-export interface CatalogEntry {
-  source: string;
-  name: string;
-  kind: string;
-  sizeBytes: number;
-  /** True when sizeBytes is an estimate (the hub tells the exact size only when downloading). */
-  sizeIsEstimate: boolean;
-  default: boolean;
-  description: string;
-  installed: boolean;
-}
+/** The catalog's shapes, for callers that import them with the handlers. */
+export type { CatalogEntry, CatalogVariant, CatalogFile } from './catalog.js';
 
 /** Handlers for model packs. Their signatures are the API contract. */
 export function createModelHandlers(ctx: CoreContext) {
   return {
     /** Installed packs, the active one flagged. */
     'models-list': (): InstalledPack[] => ctx.models.list(),
-    /** Recommended packs with their download sizes (the first run offers the default one). */
-    'models-catalog': (): CatalogEntry[] => {
-      const installed = new Set(ctx.models.list().map((p) => p.source));
-      return catalog.packs.map((p) => ({ ...p, installed: installed.has(p.source) }));
-    },
-    /** Installs a pack from a folder, a zip, hf:org/repo[@revision] or an https URL; progress as events. */
-    'models-install': async (params: { source: string }): Promise<InstalledPack> => {
-      const source = requireString(asObject(params, 'models-install'), 'source', 'models-install');
-      const pack = await ctx.models.install(source, (p) => ctx.events.emit('model-install-progress', p));
+    /**
+     * Recommended packs, each pinned to a commit, with its precisions (variants), their files and download
+     * sizes; the first run offers the default pack in its recommended precision.
+     */
+    'models-catalog': (): CatalogEntry[] => catalogEntries(new Set(ctx.models.list().flatMap((p) => (p.source ? [p.source] : [])))),
+    /**
+     * Installs a pack from a folder, a zip, hf:org/repo[@revision][:precision] or an https URL; progress as
+     * events. `precision` (fp32, fp16, q8 or quantized) picks the towers of an hf: CLAP repository.
+     */
+    'models-install': async (params: { source: string; precision?: string }): Promise<InstalledPack> => {
+      const o = asObject(params, 'models-install');
+      const source = requireString(o, 'source', 'models-install');
+      const precision = optionalString(o, 'precision', 'models-install');
+      const pack = await ctx.models.install(source, (p) => ctx.events.emit('model-install-progress', p), undefined, precision);
       ctx.events.emit('models-changed', { activePack: ctx.models.list().find((p) => p.active)?.key ?? null });
       return pack;
     },

@@ -7,6 +7,7 @@ import { readManifest, verifyPackFiles } from './files.js';
 import { packKey, parseManifest, type PackManifest } from './manifest.js';
 import { extractZip } from './zip.js';
 import { adaptClapRepo } from './hub-adapters.js';
+import { parsePrecision, type Precision } from './precision.js';
 
 /** Where an install is in its work, for progress bars. */
 export interface InstallProgress {
@@ -26,6 +27,13 @@ export interface InstallOptions {
   signal?: AbortSignal;
   /** Loads the staged pack and checks tensor shapes before it is installed. */
   check?: (dir: string, manifest: PackManifest) => Promise<void>;
+  /**
+   * For `hf:` CLAP repositories: which towers to fetch (`fp32`, `fp16`, `q8`/`quantized`, ...); the same as
+   * a `:precision` suffix on the source. Default fp32.
+   */
+  precision?: string;
+  /** For `hf:` CLAP repositories: the sentence model used for label alignment (default all-MiniLM-L6-v2, pinned). */
+  alignment?: { repo: string; revision: string };
 }
 
 /** The result of an install. */
@@ -33,14 +41,27 @@ export interface InstalledPackFiles {
   manifest: PackManifest;
   path: string;
   sizeBytes: number;
+  /** The source to record: as given, or for a hub CLAP `hf:org/repo@<commit>:<precision>`. */
+  source: string;
 }
 
-const HF_SOURCE = /^hf:([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
+const HF_SOURCE = /^hf:([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?(?::([A-Za-z0-9]+))?$/;
 
-/** Parses `hf:org/repo[@revision]`. */
-export function parseHubSource(source: string): { repo: string; revision: string } | null {
+/** A parsed `hf:` source. */
+export interface HubSource {
+  repo: string;
+  revision: string;
+  /** The precision suffix (`:fp16`, `:q8`, `:quantized`, ...), when there is one. */
+  precision?: Precision;
+}
+
+/** Parses `hf:org/repo[@revision][:precision]`; null when the text is not of that form. */
+export function parseHubSource(source: string): HubSource | null {
   const m = HF_SOURCE.exec(source);
-  return m ? { repo: m[1] as string, revision: m[2] ?? 'main' } : null;
+  if (!m) return null;
+  const hub: HubSource = { repo: m[1] as string, revision: m[2] ?? 'main' };
+  if (m[3] !== undefined) hub.precision = parsePrecision(m[3], source);
+  return hub;
 }
 
 /** The hub endpoint to use: option, environment, or the public hub. */
@@ -67,38 +88,51 @@ async function packRoot(dir: string): Promise<string> {
 
 async function stageFromHub(
   source: string,
-  hub: { repo: string; revision: string },
+  hub: HubSource,
   staging: string,
   downloads: string,
   o: InstallOptions,
-): Promise<string> {
-  const base = `${hubEndpoint(o.hubEndpoint)}/${hub.repo}/resolve/${encodeURIComponent(hub.revision)}`;
-  // Files download into a folder per repo and revision that survives a failed attempt, so a second
-  // `install` resumes with Range requests instead of starting over.
-  const cache = join(downloads, `${hub.repo.replace('/', '--')}@${hub.revision.replace(/[^\w.-]/g, '_')}`);
+): Promise<{ cache: string; source: string }> {
+  const endpoint = hubEndpoint(o.hubEndpoint);
+  const base = `${endpoint}/${hub.repo}/resolve/${encodeURIComponent(hub.revision)}`;
+  const option = o.precision === undefined ? undefined : parsePrecision(o.precision);
+  if (option && hub.precision && option !== hub.precision)
+    throw new UserError(`${source}: the source asks for ${hub.precision} but the install for ${option}`, 'E_PACK_SOURCE');
+  const precision = hub.precision ?? option;
+  // Files download into a folder per repo, revision and precision that survives a failed attempt, so a
+  // second `install` resumes with Range requests instead of starting over.
+  const cache = join(
+    downloads,
+    `${hub.repo.replace('/', '--')}@${hub.revision.replace(/[^\w.-]/g, '_')}${precision ? `-${precision}` : ''}`,
+  );
+  let recorded = source;
   try {
     await downloadFile(`${base}/manifest.json`, join(cache, 'manifest.json.new'), { label: `${source}: manifest.json`, signal: o.signal });
     await rename(join(cache, 'manifest.json.new'), join(cache, 'manifest.json'));
+    if (precision)
+      throw new UserError(
+        `${source}: is a Moodshelf pack with its own files; a precision applies only to transformers.js CLAP repositories`,
+        'E_PACK_SOURCE',
+      );
   } catch (err) {
     if (!(err instanceof UserError && err.code === 'E_DOWNLOAD_404')) throw err;
-    // No Moodshelf manifest: a public transformers.js CLAP repository is adapted; anything else is refused.
-    const endpoint = hubEndpoint(o.hubEndpoint);
-    await adaptClapRepo(
+    // No Moodshelf manifest: a public transformers.js CLAP repository is adapted, only the chosen
+    // precision's towers fetched, every file checked against the hub's listing; anything else is refused.
+    const adapted = await adaptClapRepo(
       source,
       {
         endpoint,
         repo: hub.repo,
         revision: hub.revision,
+        precision: precision ?? 'fp32',
+        alignment: o.alignment,
         signal: o.signal,
-        onProgress: (file, received) => o.onProgress?.({ source, phase: 'downloading', file, receivedBytes: received, totalBytes: null }),
+        onProgress: (file, received, total) =>
+          o.onProgress?.({ source, phase: 'downloading', file: file || null, receivedBytes: received, totalBytes: total }),
       },
       cache,
-    ).catch((e: unknown) => {
-      if (e instanceof UserError && e.code === 'E_DOWNLOAD_404' && /config\.json/.test(e.message)) {
-        throw new UserError(`${source}: not found on the hub (no manifest.json and no config.json)`, 'E_DOWNLOAD_404');
-      }
-      throw e;
-    });
+    );
+    recorded = adapted.source;
   }
   const manifest = await readManifest(cache);
   const files = Object.entries(manifest.files);
@@ -125,7 +159,7 @@ async function stageFromHub(
     o.onProgress?.({ source, phase: 'downloading', file: name, receivedBytes: done, totalBytes });
   }
   await cp(cache, staging, { recursive: true });
-  return cache;
+  return { cache, source: recorded };
 }
 
 async function stageFromUrl(source: string, staging: string, downloads: string, o: InstallOptions): Promise<void> {
@@ -158,21 +192,25 @@ async function stageFromPath(source: string, staging: string, o: InstallOptions)
 }
 
 /**
- * Installs a pack from a folder, a zip, `hf:org/repo[@revision]` or an http(s) URL of a zip. Everything
- * happens in a staging folder: the manifest is validated, every file's size and sha256 checked, the
- * models loaded and their shapes checked; only then is the folder renamed into place, so a failed or
- * interrupted install never leaves a half pack and never touches an installed one.
+ * Installs a pack from a folder, a zip, `hf:org/repo[@revision][:precision]` or an http(s) URL of a zip.
+ * Everything happens in a staging folder: the manifest is validated, every file's size and sha256
+ * checked, the models loaded and their shapes checked; only then is the folder renamed into place, so a
+ * failed or interrupted install never leaves a half pack and never touches an installed one.
  */
 export async function installPack(source: string, o: InstallOptions): Promise<InstalledPackFiles> {
   const staging = join(o.packsDir, '.staging', randomBytes(6).toString('hex'));
   const downloads = join(o.packsDir, '.downloads');
   await mkdir(staging, { recursive: true });
   let hubCache: string | null = null;
+  let recorded = source;
   try {
     const hub = parseHubSource(source);
-    if (hub) hubCache = await stageFromHub(source, hub, staging, downloads, o);
+    if (!hub && o.precision !== undefined)
+      throw new UserError(`${source}: a precision applies only to hf: sources (transformers.js CLAP repositories)`, 'E_PACK_SOURCE');
+    if (hub) ({ cache: hubCache, source: recorded } = await stageFromHub(source, hub, staging, downloads, o));
     else if (/^https?:\/\//i.test(source)) await stageFromUrl(source, staging, downloads, o);
-    else if (source.startsWith('hf:')) throw new UserError(`${source}: expected hf:org/repo or hf:org/repo@revision`, 'E_PACK_SOURCE');
+    else if (source.startsWith('hf:'))
+      throw new UserError(`${source}: expected hf:org/repo, hf:org/repo@revision or hf:org/repo@revision:precision`, 'E_PACK_SOURCE');
     else await stageFromPath(source, staging, o);
     const root = await packRoot(staging);
     const manifest = await readManifest(root);
@@ -193,7 +231,7 @@ export async function installPack(source: string, o: InstallOptions): Promise<In
     await rename(root, target);
     if (replacing) await rm(old, { recursive: true, force: true });
     if (hubCache) await rm(hubCache, { recursive: true, force: true });
-    return { manifest, path: target, sizeBytes: await dirSize(target) };
+    return { manifest, path: target, sizeBytes: await dirSize(target), source: recorded };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

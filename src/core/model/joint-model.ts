@@ -140,7 +140,7 @@ export function loadJointModel(dir: string, manifest: PackManifest, runtime: Mod
     },
     async embedText(texts) {
       if (texts.length === 0) return [];
-      const extractor = await runtime.textPipeline(textFolder);
+      const extractor = await runtime.textPipeline(textFolder, manifest.labelEncoder.dtype);
       const prompts = texts.map((t) => template.replace('{}', t));
       const t = await extractor(prompts, { pooling: manifest.labelEncoder.pooling, normalize: manifest.labelEncoder.normalize });
       const data = t.data as Float32Array;

@@ -1,4 +1,5 @@
 import { UserError } from '../util/errors.js';
+import { PRECISIONS, type Precision } from './precision.js';
 
 /** The manifest format versions this build reads. */
 export const SUPPORTED_FORMAT_VERSIONS = [1] as const;
@@ -22,6 +23,8 @@ export interface AudioSpec {
   layers: number[];
   pooling: 'first-frame' | 'mean';
   hiddenSize: number;
+  /** CLAP packs: the transformers.js dtype of the audio tower (which `onnx/audio_model*.onnx` loads); default fp32. */
+  dtype?: Precision;
 }
 
 /** The projection into the joint space. */
@@ -34,6 +37,16 @@ export interface LabelEncoderSpec {
   normalize: boolean;
   dim: number;
   promptTemplate?: string;
+  /** The transformers.js dtype the encoder loads (`onnx/model_quantized.onnx` for q8, ...); default fp32. */
+  dtype?: Precision;
+}
+
+/** Where a pack's part came from on the hub: the repository, the commit and the folder it fills. */
+export interface UpstreamSpec {
+  repo: string;
+  revision: string;
+  path: string;
+  precision?: Precision;
 }
 
 /** A parsed, validated manifest.json. */
@@ -52,6 +65,8 @@ export interface PackManifest {
   alignmentEncoder?: LabelEncoderSpec;
   vocabularies: PackVocabulary[];
   clusters?: unknown;
+  /** Packs adapted from hub repositories: what was downloaded, from which commits. */
+  upstream?: UpstreamSpec[];
   files: Record<string, { sha256: string; size: number }>;
 }
 
@@ -104,7 +119,21 @@ function parseLabelEncoder(c: Checker, v: unknown, path: string): LabelEncoderSp
     normalize: o.normalize === undefined ? true : o.normalize === true,
     dim: c.int(o.dim, `${path}.dim`),
     promptTemplate: o.promptTemplate === undefined ? undefined : c.str(o.promptTemplate, `${path}.promptTemplate`),
+    dtype: o.dtype === undefined ? undefined : c.oneOf(o.dtype, `${path}.dtype`, PRECISIONS),
   };
+}
+
+function parseUpstream(c: Checker, v: unknown): UpstreamSpec[] {
+  if (!Array.isArray(v)) c.fail('upstream', 'must be an array');
+  return v.map((u, i) => {
+    const o = c.obj(u, `upstream[${i}]`);
+    return {
+      repo: c.str(o.repo, `upstream[${i}].repo`),
+      revision: c.str(o.revision, `upstream[${i}].revision`),
+      path: c.relPath(o.path, `upstream[${i}].path`),
+      precision: o.precision === undefined ? undefined : c.oneOf(o.precision, `upstream[${i}].precision`, PRECISIONS),
+    };
+  });
 }
 
 function parseVocabulary(c: Checker, v: unknown, path: string): PackVocabulary {
@@ -144,6 +173,7 @@ export function parseManifest(raw: unknown, where: string): PackManifest {
     layers: Array.isArray(a.layers) ? a.layers.map((l, i) => c.int(l, `audio.layers[${i}]`, 0)) : [],
     pooling: c.oneOf(a.pooling ?? 'first-frame', 'audio.pooling', ['first-frame', 'mean'] as const),
     hiddenSize: a.hiddenSize === undefined || a.hiddenSize === 0 ? 0 : c.int(a.hiddenSize, 'audio.hiddenSize'),
+    dtype: a.dtype === undefined ? undefined : c.oneOf(a.dtype, 'audio.dtype', PRECISIONS),
   };
   const kind = c.oneOf(o.kind, 'kind', ['joint', 'clap'] as const);
   if (kind === 'joint' && (audio.layers.length === 0 || audio.hiddenSize === 0))
@@ -190,6 +220,7 @@ export function parseManifest(raw: unknown, where: string): PackManifest {
     alignmentEncoder: o.alignmentEncoder === undefined ? undefined : parseLabelEncoder(c, o.alignmentEncoder, 'alignmentEncoder'),
     vocabularies,
     clusters: o.clusters,
+    upstream: o.upstream === undefined ? undefined : parseUpstream(c, o.upstream),
     files: parsedFiles,
   };
 }

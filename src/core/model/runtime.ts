@@ -12,6 +12,7 @@ import {
   type PreTrainedTokenizer,
   type Processor,
 } from '@huggingface/transformers';
+import type { Precision } from './precision.js';
 
 /** Threads and batch size for inference; defaults leave one core for decoding and the rest of the app. */
 export interface RuntimeOptions {
@@ -96,44 +97,59 @@ export class ModelRuntime {
    * transformers.js resolves a model id under the global `env.localModelPath`, so the folder's parent
    * becomes that path and its name the id, one load at a time.
    */
-  textPipeline(folder: string): Promise<FeatureExtractionPipeline> {
+  textPipeline(folder: string, dtype: Precision = 'fp32'): Promise<FeatureExtractionPipeline> {
     return this.loadLocal(
       this.textPipelines,
       folder,
-      async (id, options) => (await pipeline('feature-extraction', id, options)) as FeatureExtractionPipeline,
+      `${dtype}`,
+      async (id) => (await pipeline('feature-extraction', id, this.modelOptions(dtype))) as FeatureExtractionPipeline,
     );
   }
 
-  /** The CLAP towers and preprocessing of a transformers.js CLAP folder (the Xenova/clap-* layout). */
-  clap(folder: string): Promise<ClapParts> {
-    return this.loadLocal(this.claps, folder, async (id, options) => ({
+  /**
+   * The CLAP towers and preprocessing of a transformers.js CLAP folder (the Xenova/clap-* layout), each
+   * tower in its own precision: `q8` loads `onnx/audio_model_quantized.onnx`, `fp16` the `_fp16` file.
+   */
+  clap(folder: string, dtypes: { audio?: Precision; text?: Precision } = {}): Promise<ClapParts> {
+    const audio = dtypes.audio ?? 'fp32';
+    const text = dtypes.text ?? 'fp32';
+    return this.loadLocal(this.claps, folder, `${audio}/${text}`, async (id) => ({
       processor: await AutoProcessor.from_pretrained(id, { local_files_only: true }),
-      audio: await ClapAudioModelWithProjection.from_pretrained(id, options),
-      text: await ClapTextModelWithProjection.from_pretrained(id, options),
+      audio: await ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(audio)),
+      text: await ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(text)),
       tokenizer: await AutoTokenizer.from_pretrained(id, { local_files_only: true }),
     }));
   }
 
-  private loadLocal<T>(
-    cache: Map<string, Promise<T>>,
-    folder: string,
-    load: (
-      id: string,
-      options: { dtype: 'fp32'; local_files_only: true; session_options: ort.InferenceSession.SessionOptions },
-    ) => Promise<T>,
-  ): Promise<T> {
-    let p = cache.get(folder);
+  /**
+   * transformers.js options for a local model in one precision. fp16 graphs get ONNX Runtime's basic
+   * optimisations only: the extended layer-norm fusions have been reported to break loading fp16 exports
+   * of CLAP's text tower ("InsertedPrecisionFreeCast" mismatch), and fp16 gains nothing from them on a CPU.
+   */
+  private modelOptions(dtype: Precision): {
+    dtype: Precision;
+    local_files_only: true;
+    session_options: ort.InferenceSession.SessionOptions;
+  } {
+    const session_options = this.sessionOptions();
+    if (dtype === 'fp16' || dtype === 'q4f16') session_options.graphOptimizationLevel = 'basic';
+    return { dtype, local_files_only: true, session_options };
+  }
+
+  private loadLocal<T>(cache: Map<string, Promise<T>>, folder: string, variant: string, load: (id: string) => Promise<T>): Promise<T> {
+    const key = `${folder}#${variant}`;
+    let p = cache.get(key);
     if (!p) {
       const run = (): Promise<T> => {
         hfEnv.allowRemoteModels = false;
         hfEnv.allowLocalModels = true;
         hfEnv.localModelPath = `${dirname(folder)}/`;
-        return load(basename(folder), { dtype: 'fp32', local_files_only: true, session_options: this.sessionOptions() });
+        return load(basename(folder));
       };
       p = ModelRuntime.loading.then(run, run);
       ModelRuntime.loading = p.catch(() => undefined);
-      cache.set(folder, p);
-      p.catch(() => cache.delete(folder));
+      cache.set(key, p);
+      p.catch(() => cache.delete(key));
     }
     return p;
   }

@@ -13,7 +13,8 @@ import { ModelRuntime, type RuntimeOptions } from './runtime.js';
 /** Owns installed packs, the active pack and the loaded model. */
 export interface ModelService {
   list(): InstalledPack[];
-  install(source: string, onProgress?: (p: InstallProgress) => void, signal?: AbortSignal): Promise<InstalledPack>;
+  /** Installs a pack; `precision` picks the towers of an `hf:` CLAP repository (as a `:precision` suffix does). */
+  install(source: string, onProgress?: (p: InstallProgress) => void, signal?: AbortSignal, precision?: string): Promise<InstalledPack>;
   use(ref: string): InstalledPack;
   remove(ref: string): Promise<InstalledPack>;
   /** The active pack, or a UserError saying how to get one. */
@@ -44,12 +45,13 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
   const service: ModelService = {
     runtime,
     list: () => listPacks(db),
-    async install(source, onProgress, signal) {
+    async install(source, onProgress, signal, precision) {
       const result = await installPack(source, {
         packsDir: options.packsDir,
         hubEndpoint: options.hubEndpoint,
         onProgress,
         signal,
+        precision,
         check: async (dir, manifest) => {
           // A throwaway runtime, so the staged files are not held open after the rename.
           const probe = new ModelRuntime({ threads: options.threads });
@@ -60,10 +62,10 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
           }
         },
       });
-      const key = recordPack(db, result.manifest, result.path, result.sizeBytes, source);
+      const key = recordPack(db, result.manifest, result.path, result.sizeBytes, result.source);
       if (!activePackKey(db)) setActivePack(db, key);
       if (loaded?.key === key) loaded = null;
-      log.info('installed model pack', { key, source });
+      log.info('installed model pack', { key, source: result.source });
       return require(key).pack;
     },
     use(ref) {

@@ -39,13 +39,29 @@ export function entryPath(trackPath: string, playlistFile: string, mode: PathMod
   return rel === '' || isAbsolute(rel) ? trackPath : rel;
 }
 
+/**
+ * A track's line in an M3U8. M3U is line based: players trim lines and skip those starting with "#",
+ * so a relative path starting with "#" or a space gets a "./" prefix, and a path with a line break or
+ * ending in a space or tab becomes a percent-encoded file:// URI. VLC reads every line that is not a
+ * URI as a URI reference ("#" starts a fragment, "?" a query, "%20" is decoded), so an absolute path
+ * with "#", "?" or "%" is written as a file:// URI too, which mpv, VLC and most players read. Relative
+ * paths stay paths (the point of relative mode is a playlist that moves with the music); for VLC and
+ * such names, XSPF is the portable choice.
+ */
+export function m3uLocation(trackPath: string, playlistFile: string, mode: PathMode): string {
+  if (/[\r\n]/.test(trackPath) || /[ \t]$/.test(trackPath)) return fileUri(trackPath);
+  const p = entryPath(trackPath, playlistFile, mode);
+  if (isAbsolute(p)) return /[#?%]/.test(p) ? fileUri(p) : p;
+  return /^[#\s]/.test(p) ? `.${sep}${p}` : p;
+}
+
 /** UTF-8 extended M3U: #EXTM3U, a #PLAYLIST name, and #EXTINF:<seconds>,<artist> - <title> per track. */
 export function toM3u8(name: string, entries: readonly ExportEntry[], playlistFile: string, mode: PathMode): string {
   const lines = ['#EXTM3U', `#PLAYLIST:${oneLine(name)}`];
   for (const e of entries) {
     const seconds = e.duration === null ? -1 : Math.round(e.duration);
     const artist = oneLine(e.artist ?? '');
-    lines.push(`#EXTINF:${seconds},${artist ? `${artist} - ` : ''}${displayTitle(e)}`, entryPath(e.path, playlistFile, mode));
+    lines.push(`#EXTINF:${seconds},${artist ? `${artist} - ` : ''}${displayTitle(e)}`, m3uLocation(e.path, playlistFile, mode));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -68,14 +84,31 @@ export function xmlEscape(s: string): string {
   return clean.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
+/**
+ * One path segment percent-encoded as RFC 3986 asks (UTF-8 bytes, %XX): everything but the unreserved
+ * characters A-Z a-z 0-9 - . _ ~ is encoded, reserved ones included ("#", "?", "%", "&", "[", ...), so
+ * the result means the same to every URI parser.
+ */
+export function encodePathSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*]/g, (ch) => `%${(ch.codePointAt(0) as number).toString(16).toUpperCase()}`);
+}
+
+/**
+ * An absolute path as a file:// URI with every segment encoded by {@link encodePathSegment}:
+ * file:///music/Bj%C3%B6rk/... on POSIX, file:///C:/Music/... and file://server/share/... on Windows.
+ */
+export function fileUri(absPath: string): string {
+  // Node's converter knows the platform's path rules (drives, UNC hosts); its encoding is then made strict.
+  const url = pathToFileURL(absPath);
+  const segments = url.pathname.split('/').map((s, i) => (i === 1 && /^[A-Za-z]:$/.test(s) ? s : encodePathSegment(decodeURIComponent(s))));
+  return `file://${url.host}${segments.join('/')}`;
+}
+
 /** A track's XSPF location: a file:// URI, or a percent-encoded URI reference relative to the playlist. */
 export function xspfLocation(trackPath: string, playlistFile: string, mode: PathMode): string {
   const p = entryPath(trackPath, playlistFile, mode);
-  if (isAbsolute(p)) return pathToFileURL(p).href;
-  return p
-    .split(sep)
-    .map((segment) => encodeURIComponent(segment))
-    .join('/');
+  if (isAbsolute(p)) return fileUri(p);
+  return p.split(sep).map(encodePathSegment).join('/');
 }
 
 /** XSPF 1 (XML): title, then per track its location, title, creator, album and duration in ms. */

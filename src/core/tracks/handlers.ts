@@ -1,7 +1,8 @@
 import type { CoreContext } from '../api/context.js';
 import { asObject, optionalBool, optionalEnum, optionalInt, optionalString, requireInt } from '../api/validate.js';
+import { activePackKey } from '../model/pack-store.js';
 import { UserError } from '../util/errors.js';
-import { getTrack, listTracks, TRACK_SORT_KEYS, type Track, type TrackPage } from './queries.js';
+import { getTrack, listTracks, trackAnalysis, TRACK_SORT_KEYS, type Track, type TrackAnalysis, type TrackPage } from './queries.js';
 
 const STATUSES = ['ok', 'failed', 'missing'] as const;
 
@@ -35,6 +36,12 @@ export function createTracksHandlers(ctx: CoreContext) {
       const track = getTrack(ctx.db, id);
       if (!track) throw new UserError(`No track with id ${id}`, 'E_NOT_FOUND');
       return track;
+    },
+    /** Whether a track is analysed under the active pack, queued, or failed (with the reason). */
+    'tracks-analysis': (params: { id: number }): TrackAnalysis => {
+      const id = requireInt(asObject(params, 'tracks-analysis'), 'id', 'tracks-analysis', 1, Number.MAX_SAFE_INTEGER);
+      if (!getTrack(ctx.db, id)) throw new UserError(`No track with id ${id}`, 'E_NOT_FOUND');
+      return trackAnalysis(ctx.db, id, activePackKey(ctx.db) ?? null);
     },
   };
 }

@@ -138,3 +138,35 @@ export function getTracks(db: Db, ids: readonly number[]): Track[] {
   const byId = new Map(rows.map((r) => [r.id, toTrack(r)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
+
+/** Where a track stands with the analysis under one pack. */
+export type TrackAnalysisState = 'analysed' | 'queued' | 'failed' | 'not-analysed';
+
+/**
+ * A track's analysis under the active pack, so `moodshelf scores` and the inspector can say why a track
+ * has no scores (never analysed, waiting in the queue, or failed with a reason) instead of one message
+ * for all. `packKey` is null when no pack is active.
+ */
+export interface TrackAnalysis {
+  trackId: number;
+  packKey: string | null;
+  state: TrackAnalysisState;
+  /** Segments analysed (state analysed), else null. */
+  segments: number | null;
+  /** Why the analysis failed (state failed), else null. */
+  error: string | null;
+}
+
+/** Reads {@link TrackAnalysis} for one track under `packKey` (null: no pack, so nothing is analysed). */
+export function trackAnalysis(db: Db, trackId: number, packKey: string | null): TrackAnalysis {
+  const base = { trackId, packKey, segments: null, error: null };
+  if (packKey === null) return { ...base, state: 'not-analysed' };
+  const done = db.prepare('SELECT segment_count AS n FROM track_embeddings WHERE track_id = ? AND pack_key = ?').get(trackId, packKey) as
+    { n: number } | undefined;
+  if (done) return { ...base, state: 'analysed', segments: done.n };
+  const failed = db.prepare('SELECT error FROM analysis_failures WHERE track_id = ? AND pack_key = ?').get(trackId, packKey) as
+    { error: string } | undefined;
+  if (failed) return { ...base, state: 'failed', error: failed.error };
+  const queued = db.prepare('SELECT 1 FROM analysis_queue WHERE track_id = ? AND pack_key = ?').get(trackId, packKey);
+  return { ...base, state: queued ? 'queued' : 'not-analysed' };
+}
