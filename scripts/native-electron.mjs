@@ -107,12 +107,10 @@ function electronTarget(env = process.env) {
 /** install-electron's own test: dist/version matches, path.txt names the executable, and it exists. */
 export function electronInstalled(electronDir, version, platform = electronTarget().platform) {
   try {
-    if (
-      readFileSync(join(electronDir, 'dist', 'version'), 'utf8')
-        .trim()
-        .replace(/^v/, '') !== version
-    )
-      return false;
+    const distVersion = readFileSync(join(electronDir, 'dist', 'version'), 'utf8')
+      .trim()
+      .replace(/^v/, '');
+    if (distVersion !== version) return false;
     if (readFileSync(join(electronDir, 'path.txt'), 'utf8') !== platformPath(platform)) return false;
     return existsSync(join(electronDir, 'dist', platformPath(platform)));
   } catch {
@@ -313,6 +311,11 @@ export function addonAbi(file) {
   return text.includes('napi_register_module_v1') ? 'napi' : null;
 }
 
+/** A file of the prebuild-install that better-sqlite3 depends on. */
+function prebuildInstall(file) {
+  return createRequire(require.resolve('better-sqlite3/package.json')).resolve(`prebuild-install/${file}`);
+}
+
 function electronAbi(electronDir, version) {
   try {
     const abi = Number(readFileSync(join(electronDir, 'abi_version'), 'utf8').trim());
@@ -321,7 +324,7 @@ function electronAbi(electronDir, version) {
     // older packages have no abi_version: ask node-abi (prebuild-install's copy)
   }
   try {
-    const prebuildRequire = createRequire(require.resolve('prebuild-install/package.json'));
+    const prebuildRequire = createRequire(prebuildInstall('package.json'));
     return Number(prebuildRequire('node-abi').getAbi(version, 'electron'));
   } catch {
     return null;
@@ -505,11 +508,11 @@ export async function ensureNativeAddon({ electronDir, version, logDir }) {
   };
   try {
     // 1. a prebuilt binary
-    const pre = await run(
-      process.execPath,
-      [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version, '--verbose'],
-      { cwd: work, env, timeoutMs: 5 * 60_000 },
-    );
+    const pre = await run(process.execPath, [prebuildInstall('bin.js'), '--runtime', 'electron', '--target', version, '--verbose'], {
+      cwd: work,
+      env,
+      timeoutMs: 5 * 60_000,
+    });
     writeLog(logDir, 'prebuild-install.log', pre.out);
     url = /GET (\S+)/.exec(pre.out)?.[1];
     if (pre.code === 0) {
@@ -544,7 +547,11 @@ export async function ensureNativeAddon({ electronDir, version, logDir }) {
         const rejected = accept('node-gyp');
         if (!rejected) return `${label}: built from source with node-gyp -> ${rel(target)}`;
         why.push(`build from source: ${rejected}`);
-        next = ['check that no npm config (nodedir, target, runtime) overrides the build'];
+        next = [
+          process.env.MOODSHELF_ELECTRON_HEADERS_URL
+            ? `MOODSHELF_ELECTRON_HEADERS_URL=${process.env.MOODSHELF_ELECTRON_HEADERS_URL} served headers that are not Electron ${version}'s: check it`
+            : 'check that no npm config (nodedir, target, runtime) overrides the build',
+        ];
       } else {
         const f = nodeGypFailure(gyp.out, headersTarball);
         why.push(...(Array.isArray(f.why) ? f.why : [f.why]).map((w, i) => (i === 0 ? `build from source: ${w}` : `  ${w}`)));

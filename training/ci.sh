@@ -10,8 +10,9 @@ cd "$(dirname "$0")"
 BASE="${PYTHON:-python3}"
 VENV="${MOODSHELF_VENV:-$PWD/.venv}"
 PY="$VENV/bin/python"
-# Fail fast where an index is unreachable (offline machines reach only a local index) instead of retrying.
-PIP=(-m pip install -q --retries 0 --timeout 5)
+# Fail fast where an index is unreachable (offline machines reach only a local index) instead of retrying;
+# -qq: errors only (an offline index otherwise warns once per package).
+PIP=(-m pip install -qq --retries 0 --timeout 5)
 TORCH_CPU="torch==2.13.0+cpu"
 
 if ! "$BASE" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then

@@ -27,6 +27,7 @@ export const CLI_OPTIONS = {
   'n-samples': { type: 'string' },
   vectors: { type: 'string' },
   'hub-endpoint': { type: 'string' },
+  precision: { type: 'string' },
   threads: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   tracks: { type: 'string', multiple: true },

@@ -3,18 +3,9 @@ import type { ScanResult } from '../core/library/scanner.js';
 import type { CoreStatus } from '../core/status/handlers.js';
 import type { Track } from '../core/tracks/queries.js';
 
-/**
- * "1 track", "2 tracks", "0 tracks": a count with its noun in the right number, so no message says
- * "1 segments". `plural` is for nouns that do not just take an "s".
- */
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : plural}`;
-}
+import { count } from '../core/util/plural.js';
 
-/** The noun alone in the right number for `n` ("of 1 track", "of 3 tracks"). */
-export function noun(n: number, singular: string, plural = `${singular}s`): string {
-  return n === 1 ? singular : plural;
-}
+export { count };
 
 /** m:ss or h:mm:ss for a duration in seconds. */
 export function formatDuration(seconds: number | null): string {

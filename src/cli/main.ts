@@ -29,7 +29,7 @@ Library:
 
 Models and analysis:
   models list|catalog [--json]
-  models install <folder|file.zip|hf:org/repo[@rev]|https URL> [--hub-endpoint URL]
+  models install <folder|file.zip|hf:org/repo[@rev][:precision]|https URL> [--precision fp32|fp16|q8] [--hub-endpoint URL]
   models use <pack>          make a pack active (queues re-analysis)
   models remove <pack>
   analyze [--full | --policy quick:N] [--json]

@@ -166,7 +166,7 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
           ).toBe(true);
         }
       }
-      // A rescan sees the written files as changed and imports nothing new.
+      // A rescan finds the written files as the write recorded them (size, mtime, fingerprint) and imports nothing new.
       await core.invoke('library-scan');
       const t0 = await core.invoke('tags-list', { trackId: trackIds[0] as number });
       expect(t0.tags.map((x) => x.label).sort()).toEqual(['Calm', 'Dreamy', 'Mellow']); // the removed 'Late Night' left the file and stays removed

@@ -24,7 +24,7 @@ const DEBIAN_MUSIC = [
 /** Duration tolerance against the reference: 1 %. */
 const TOLERANCE = 0.01;
 
-/** The app's client path: arguments and results cross a structured-clone boundary, errors come back as values. */
+/** The app's entry point (core-channel.ts calls invokeUntrusted): arguments and results are cloned, errors come back as values. */
 function ipc(core: Core) {
   return async <K extends HandlerName>(name: K, ...args: HandlerArgs<K>): Promise<HandlerResult<K>> => {
     const reply = await core.invokeUntrusted(name, structuredClone(args));

@@ -13,9 +13,13 @@ import {
   closeSync,
   writeSync,
   utimesSync,
+  readFileSync,
+  existsSync,
+  mkdtempSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
 import type { Track } from '../../src/core/tracks/queries.js';
 import type { ScanProgress } from '../../src/core/library/scanner.js';
@@ -394,6 +398,107 @@ describe('library folders', () => {
       expect((await core.invoke('tracks-list', { search: 'zzzz' })).total).toBe(0);
       const page = await core.invoke('tracks-list', { sort: 'title', descending: true, limit: 5, offset: 5 });
       expect(page.tracks.map((t) => t.title)).toEqual([24, 23, 22, 21, 20].map(uniqueTitle));
+    });
+  });
+});
+
+/** Runs ffmpeg (required: .ci/run installs it) to encode a test signal. */
+function ffmpeg(args: string[]): void {
+  try {
+    execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args]);
+  } catch (err) {
+    throw new Error(`ffmpeg failed (apt-get install ffmpeg): ${(err as Error).message}`);
+  }
+}
+
+/**
+ * 40 s of stereo audio, written once per run: 5 s of silence (VBR encoders start with a run of
+ * equal-rate frames, which a four-frame guess takes for CBR), then a chord with noise.
+ */
+let masterDir = '';
+function master(): string[] {
+  const path = join(masterDir, 'master.wav');
+  if (!existsSync(path)) {
+    const graph =
+      'sine=f=220:d=35,volume=0.3[a];anoisesrc=c=pink:a=0.1:d=35:seed=3[b];[a][b]amix=inputs=2,aformat=channel_layouts=stereo,adelay=5000|5000';
+    ffmpeg(['-f', 'lavfi', '-i', graph, '-ar', '44100', '-c:a', 'pcm_s16le', path]);
+  }
+  return ['-i', path];
+}
+
+/** The master encoded as `name` (cached for the run), titled "T <name>". */
+function encoded(name: string): string {
+  const path = join(masterDir, name);
+  const args = ENCODED.find(([n]) => n === name)?.[1] ?? [];
+  if (!existsSync(path)) ffmpeg([...master(), '-metadata', `title=T ${name}`, ...args, path]);
+  return path;
+}
+
+/** Bytes of the ID3v2 tag at the start of an MP3 (header, syncsafe size, footer). */
+function id3v2Length(b: Buffer): number {
+  const size = ((b[6] as number) << 21) | ((b[7] as number) << 14) | ((b[8] as number) << 7) | (b[9] as number);
+  return 10 + size + ((b[5] as number) & 0x10 ? 10 : 0);
+}
+
+/** name, ffmpeg output arguments, codec the index must show. */
+const ENCODED: [string, string[], RegExp][] = [
+  ['vbr-noxing.mp3', ['-c:a', 'libmp3lame', '-q:a', '4', '-write_xing', '0', '-id3v2_version', '3'], /Layer 3/],
+  ['vbr-xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '4', '-id3v2_version', '4'], /Layer 3/],
+  ['vorbis.ogg', ['-c:a', 'libvorbis', '-q:a', '3'], /Vorbis/],
+  ['opus-in.ogg', ['-c:a', 'libopus', '-b:a', '64k'], /Opus/],
+  ['wavpack.wv', ['-c:a', 'wavpack'], /WavPack/],
+  ['wma.wma', ['-c:a', 'wmav2', '-b:a', '128k'], /Windows Media Audio/],
+  ['pcm24.wav', ['-c:a', 'pcm_s24le'], /^PCM$/],
+  ['flac.flac', ['-c:a', 'flac'], /FLAC/],
+  ['aiff.aiff', ['-c:a', 'pcm_s16be'], /PCM/],
+];
+
+describe('scanner: real encoders', () => {
+  beforeAll(() => {
+    masterDir = mkdtempSync(join(tmpdir(), 'moodshelf-master-'));
+  });
+  afterAll(() => rmSync(masterDir, { recursive: true, force: true }));
+
+  it('indexes VBR MP3 without a Xing frame, Ogg Vorbis/Opus, WavPack and WMA with their true duration', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    for (const [name] of ENCODED) copyFileSync(encoded(name), join(lib, name));
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      expect(await core.invoke('library-scan')).toMatchObject({ added: ENCODED.length, failed: 0 });
+      const tracks = await allTracks(core);
+      for (const [name, , codec] of ENCODED) {
+        const t = tracks.get(join(lib, name));
+        expect(t?.status, `${name}: ${t?.error}`).toBe('ok');
+        expect(t?.codec ?? '', name).toMatch(codec);
+        expect(t?.title, name).toBe(`T ${name}`);
+        // Encoder delay and padding add a few tens of ms; 1 % is 0.4 s.
+        expect(Math.abs((t?.duration ?? 0) - 40), `${name}: ${t?.duration}`).toBeLessThan(0.4);
+      }
+    });
+  });
+
+  it('fails files cut short or holding only tags, with the reason', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    mkdirSync(lib);
+    const cut = ['vbr-xing.mp3', 'vorbis.ogg', 'opus-in.ogg', 'wavpack.wv', 'wma.wma', 'flac.flac', 'aiff.aiff', 'pcm24.wav'];
+    for (const name of cut) {
+      const bytes = readFileSync(encoded(name));
+      writeFileSync(join(lib, `cut-${name}`), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    }
+    const tagged = readFileSync(encoded('vbr-xing.mp3'));
+    writeFileSync(join(lib, 'tags-only.mp3'), tagged.subarray(0, id3v2Length(tagged)));
+    await withCore(root, async (core) => {
+      await core.invoke('library-add', { path: lib });
+      const r = await core.invoke('library-scan');
+      expect(r).toMatchObject({ failed: cut.length + 1, added: 0 });
+      const tracks = await allTracks(core);
+      for (const name of cut) {
+        expect(tracks.get(join(lib, `cut-${name}`))).toMatchObject({ status: 'failed', error: expect.stringMatching(/truncated/) });
+      }
+      expect(tracks.get(join(lib, 'tags-only.mp3'))?.error).toMatch(/contains tags but no audio data/);
     });
   });
 });

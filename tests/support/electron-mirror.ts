@@ -180,17 +180,26 @@ export function withAbi(addon: Buffer, from: number, to: number): Buffer {
  * A throwaway copy of the project for the setup script: the script, a package.json, and node_modules
  * linked to the real one entry by entry, except `electron`, which is copied (without any binary) so
  * that installing Electron into the copy never touches the real node_modules/electron.
+ * With `app`, also the app's sources, config and package.json, and a copy of electron-vite (which finds
+ * `electron` from where it really lies), so that `npm start` works in the copy.
  */
-export function projectCopy(dir: string, projectRoot: string): { root: string; script: string; electronDir: string } {
+export function projectCopy(dir: string, projectRoot: string, { app = false } = {}): { root: string; script: string; electronDir: string } {
   const realModules = join(projectRoot, 'node_modules');
   mkdirSync(join(dir, 'scripts'), { recursive: true });
-  mkdirSync(join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   const script = join(dir, 'scripts', 'native-electron.mjs');
   cpSync(join(projectRoot, 'scripts', 'native-electron.mjs'), script);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'moodshelf-setup-copy', private: true, type: 'module' }));
+  const copied = new Set(['electron', '.bin', ...(app ? ['electron-vite'] : [])]);
   for (const entry of readdirSync(realModules)) {
-    if (entry === 'electron' || entry === '.bin') continue;
+    if (copied.has(entry)) continue;
     symlinkSync(join(realModules, entry), join(dir, 'node_modules', entry), 'junction');
+  }
+  if (app) {
+    for (const f of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'src'])
+      cpSync(join(projectRoot, f), join(dir, f), { recursive: true });
+    cpSync(join(realModules, 'electron-vite'), join(dir, 'node_modules', 'electron-vite'), { recursive: true });
+    symlinkSync('../electron-vite/bin/electron-vite.js', join(dir, 'node_modules', '.bin', 'electron-vite'));
   }
   const electronDir = join(dir, 'node_modules', 'electron');
   const skip = new Set(['dist', 'path.txt']);

@@ -1,4 +1,5 @@
 import type { InstalledPack } from '../../core/model/pack-store.js';
+import type { CatalogEntry } from '../../core/model/catalog.js';
 import { type Command, UsageError, output, positional } from '../context.js';
 import { count } from '../format.js';
 
@@ -15,6 +16,15 @@ function formatPacks(packs: InstalledPack[]): string {
     .join('\n');
 }
 
+function formatCatalogEntry(e: CatalogEntry): string {
+  const head = `${e.default ? '*' : ' '} ${e.name} (${e.repo}@${e.revision.slice(0, 12)})${e.installed ? ' (installed)' : ''}`;
+  const rows = e.variants.map(
+    (v) =>
+      `    ${v.recommended ? '>' : ' '} ${v.precision.padEnd(5)} ${`${v.sizeIsEstimate ? '~' : ''}${formatBytes(v.sizeBytes)}`.padStart(10)}  ${v.installed ? 'installed  ' : ''}moodshelf models install '${v.source}'`,
+  );
+  return [head, ...rows].join('\n');
+}
+
 /** `models list|install|use|remove|catalog`. */
 export const models: Command = async (c) => {
   const sub = c.args.positionals[1];
@@ -26,14 +36,7 @@ export const models: Command = async (c) => {
     }
     case 'catalog': {
       const entries = await c.core.invoke('models-catalog');
-      return output(c, entries, () =>
-        entries
-          .map(
-            (e) =>
-              `${e.default ? '*' : ' '} ${e.source.padEnd(44)} ${`${e.sizeIsEstimate ? '~' : ''}${formatBytes(e.sizeBytes)}`.padStart(10)}  ${e.name}${e.installed ? ' (installed)' : ''}`,
-          )
-          .join('\n'),
-      );
+      return output(c, entries, () => entries.map(formatCatalogEntry).join('\n'));
     }
     case 'install': {
       const source = positional(c.args, 2, 'pack source (folder, .zip, hf:org/repo[@revision] or https URL)');
@@ -44,7 +47,8 @@ export const models: Command = async (c) => {
         c.io.stderr.write(`\r\x1b[2K${p.phase}${pct}${p.file ? ` ${p.file}` : ''}`);
       });
       try {
-        const pack = await c.core.invoke('models-install', { source });
+        const precision = c.args.values.precision;
+        const pack = await c.core.invoke('models-install', precision ? { source, precision } : { source });
         if (tty) c.io.stderr.write('\r\x1b[2K');
         return output(c, pack, () => `Installed ${pack.key} (${formatBytes(pack.sizeBytes)})${pack.active ? ', active' : ''}`);
       } finally {

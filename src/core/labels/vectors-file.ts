@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError, errnoCode, errorMessage } from '../util/errors.js';
 import { type Logger } from '../util/logger.js';
+import { count } from '../util/plural.js';
 import { alignLabels } from './mean-shift.js';
 
 /** Labels and their embedding vectors, parallel arrays of equal length and a single dimension. */
@@ -62,7 +63,7 @@ export function parseVectors(text: string, source: string): LabelVectors {
   }
   const labels = checkLabels(data.labels, fail);
   const vectors = checkVectors(data.vectors, fail);
-  if (labels.length !== vectors.length) fail(`${labels.length} labels but ${vectors.length} vectors`);
+  if (labels.length !== vectors.length) fail(`${count(labels.length, 'label')} but ${count(vectors.length, 'vector')}`);
   return { labels, vectors };
 }
 
@@ -98,7 +99,7 @@ function checkVectors(vectors: unknown[], fail: (reason: string) => never): numb
  */
 export function clusterVectors(input: LabelVectors, options: ClusterVectorsOptions = {}): LabelClusters {
   if (input.labels.length !== input.vectors.length) {
-    throw new UserError(`${input.labels.length} labels but ${input.vectors.length} vectors`, VECTORS_FILE_ERROR);
+    throw new UserError(`${count(input.labels.length, 'label')} but ${count(input.vectors.length, 'vector')}`, VECTORS_FILE_ERROR);
   }
   const alignment = withUserErrors(() => alignLabels(input.vectors, options));
   return {

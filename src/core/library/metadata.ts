@@ -2,7 +2,13 @@ import { extname } from 'node:path';
 import { parseBuffer, parseFile, type IAudioMetadata } from 'music-metadata';
 import type { FileRange } from './file-range.js';
 
-const OPTIONS = { duration: false, skipCovers: true } as const;
+/**
+ * A fresh options object per parse: music-metadata writes into it (the APEv2 footer it found), so a
+ * shared one leaks one file's tag offset into another file parsed at the same time.
+ */
+function options(): { duration: boolean; skipCovers: boolean } {
+  return { duration: false, skipCovers: true };
+}
 /** A WavPack block is at most 1 MiB by the format's definition; anything larger is not WavPack. */
 const MAX_BLOCK = 1024 * 1024;
 /** Tags larger than this (huge embedded art) are left to the full parser. */
@@ -35,7 +41,7 @@ async function wavpackMetadata(file: FileRange): Promise<IAudioMetadata | null> 
   if (blockLength > MAX_BLOCK || blockLength >= file.size || head.readUInt32LE(12) === 0xffffffff) return null;
   const tags = await trailingTags(file);
   const parts = [await file.read(0, blockLength), ...(tags ? [tags] : [])];
-  const meta = await parseBuffer(Buffer.concat(parts), { mimeType: 'audio/x-wavpack' }, OPTIONS);
+  const meta = await parseBuffer(Buffer.concat(parts), { mimeType: 'audio/x-wavpack' }, options());
   return meta.format.duration ? meta : null;
 }
 
@@ -48,5 +54,5 @@ export async function readMetadata(path: string, file: FileRange): Promise<IAudi
     const meta = await wavpackMetadata(file);
     if (meta) return meta;
   }
-  return parseFile(path, OPTIONS);
+  return parseFile(path, options());
 }

@@ -136,7 +136,11 @@ export function createPlaylistEngine(ctx: CoreContext) {
     const t0 = performance.now();
     const seeds = d.trackIds.map((id) => index.rowOf.get(id));
     const missing = d.trackIds.filter((_, i) => seeds[i] === undefined);
-    if (missing.length > 0) throw new UserError(`Track ${missing.join(', ')} is not analysed with ${index.packKey} yet`, 'E_NOT_ANALYZED');
+    if (missing.length > 0)
+      throw new UserError(
+        `${missing.length === 1 ? 'Track' : 'Tracks'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not analysed with ${index.packKey} yet`,
+        'E_NOT_ANALYZED',
+      );
     const r = similarRows(
       index,
       norms(index),
