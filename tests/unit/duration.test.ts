@@ -9,6 +9,7 @@ import { fileRange, type FileRange } from '../../src/core/library/file-range.js'
 import { countFrames, findFrameRun, mpegDuration, parseFrameHeader, type MpegFrame } from '../../src/core/library/mpeg-duration.js';
 import { findAudioStream, oggCrc, oggDuration, readPage } from '../../src/core/library/ogg-duration.js';
 import { frameEnd, lastFrameEnd, readStreamInfo } from '../../src/core/library/flac-duration.js';
+import { readMetadata } from '../../src/core/library/metadata.js';
 import { FIXTURES_DIR } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 
@@ -215,6 +216,26 @@ describe('MPEG duration', () => {
     });
     const noise = Buffer.from(Array.from({ length: 50000 }, (_, i) => (i * 7919 + 13) % 251));
     expect(await mpegDuration(await asFile(noise), 'MP3')).toEqual({ reason: expect.stringMatching(/no audio stream could be found/) });
+  });
+});
+
+describe('tag reading', () => {
+  it('keeps each file to its own tags when files with and without APEv2 are read at once', async () => {
+    const dir = tempDir();
+    const tagged = Buffer.concat([...frames(300, [128]), apeTag()]);
+    const plain = Buffer.concat([id3v2(64), ...frames(300, [128])]);
+    const paths = Array.from({ length: 24 }, (_, i) => join(dir, `${i}.mp3`));
+    paths.forEach((p, i) => writeFileSync(p, i % 2 ? plain : tagged));
+    const read = async (p: string) => {
+      const handle = await open(p, 'r');
+      try {
+        return await readMetadata(p, fileRange(handle, (await handle.stat()).size));
+      } finally {
+        await handle.close();
+      }
+    };
+    const metas = await Promise.all(paths.map(read));
+    metas.forEach((m, i) => expect(m.common.title, paths[i]).toBe(i % 2 ? undefined : 'Hello'));
   });
 });
 

@@ -83,6 +83,7 @@ async function oggDecoder(path: string, byName: DecoderFormat): Promise<DecoderF
     if (body.toString('latin1', 0, 8) === 'OpusHead') return 'opus';
     if (body.toString('latin1', 0, 7) === '\x01vorbis') return 'oga';
     if (body.toString('latin1', 0, 5) === '\x7fFLAC') return 'flac';
+    if (body.toString('latin1', 0, 5) === 'Speex') throw new Error(`${path}: Ogg Speex audio cannot be decoded (no Speex decoder)`);
     return byName;
   } finally {
     await handle.close();

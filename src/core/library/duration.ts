@@ -30,13 +30,13 @@ async function measureMpeg(file: FileRange, kind: string): Promise<Measured> {
   return { duration: m.duration, bitrate: Math.round(m.bitrate), sampleRate: m.sampleRate, channels: m.channels };
 }
 
-async function measureOgg(file: FileRange, format: IFormat, kind: string): Promise<Measured> {
+async function measureOgg(file: FileRange, kind: string): Promise<Measured> {
   const m = await oggDuration(file);
   if (!m) return null;
   if (m.duration <= 0) return tagsOnlyReason(kind);
   if (!m.complete) return unfinishedReason(kind, m.duration);
-  // Opus states the rate of the recording it was made from (0 when unknown); it always decodes at 48 kHz.
-  const sampleRate = m.stream.codec === 'Opus' && !format.sampleRate ? 48000 : undefined;
+  // Opus streams are 48 kHz whatever rate the recording had (which music-metadata reports, 0 if unknown).
+  const sampleRate = m.stream.codec === 'Opus' ? 48000 : undefined;
   return { duration: m.duration, bitrate: Math.round((file.size * 8) / m.duration), ...(sampleRate ? { sampleRate } : {}) };
 }
 
@@ -101,14 +101,14 @@ function measureAiff(file: FileRange, format: IFormat, kind: string): Measured {
  * count for VBR without a header; music-metadata gives none for VBR, and mistakes a VBR file that starts
  * with equal-rate frames for CBR), and files cut short though their header states the full length
  * (FLAC, WavPack, WMA, AIFF, Ogg without its end-of-stream page); and it names WAV's extensible
- * format. Returns a reason when the file has no
- * usable audio, and null when there is nothing to add to music-metadata's facts.
+ * format. Returns a reason when the file has no usable audio, and null when there is nothing to add to
+ * music-metadata's facts.
  */
 export async function measureStream(file: FileRange, format: IFormat, kind: string): Promise<Measured> {
   if (isMpegAudio(format)) return measureMpeg(file, kind);
   switch (format.container) {
     case 'Ogg':
-      return measureOgg(file, format, kind);
+      return measureOgg(file, kind);
     case 'FLAC':
       return measureFlac(file, format, kind);
     case 'WavPack':

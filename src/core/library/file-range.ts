@@ -19,7 +19,7 @@ export function fileRange(handle: FileHandle, size: number): FileRange {
     size,
     async read(offset, length) {
       const n = clamp(offset, length);
-      const buf = Buffer.alloc(n);
+      const buf = Buffer.allocUnsafe(n);
       if (n === 0 || offset < 0) return buf.subarray(0, 0);
       const { bytesRead } = await handle.read(buf, 0, n, offset);
       return buf.subarray(0, bytesRead);

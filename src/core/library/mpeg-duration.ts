@@ -186,12 +186,14 @@ export async function audioEnd(file: FileRange, start: number): Promise<number> 
 }
 
 const HEAD = 64 * 1024;
+/** Windows overlap by more than the largest frame (2 881 bytes), so a run across two windows is found. */
+const OVERLAP = 4096;
 const SEARCH_LIMIT = 1024 * 1024;
 const SAMPLE = 16 * 1024;
 
 /** Finds the first frame of a run after `start`, reading forward in windows (junk or padding may precede it). */
 async function firstFrame(file: FileRange, start: number, end: number): Promise<{ at: number; head: Buffer } | null> {
-  for (let offset = start; offset < end && offset - start < SEARCH_LIMIT; offset += HEAD - 8) {
+  for (let offset = start; offset < end && offset - start < SEARCH_LIMIT; offset += HEAD - OVERLAP) {
     const head = await file.read(offset, Math.min(HEAD, end - offset));
     const at = findFrameRun(head, 0);
     if (at >= 0) {
@@ -235,49 +237,59 @@ async function looksConstant(file: FileRange, head: Buffer, first: MpegFrame, st
 
 const CHUNK = 1024 * 1024;
 
-/** A hop from the header at `at`: its size when it belongs to the stream whose first header is `key`. */
-function hop(b: Uint8Array, at: number, key: Uint8Array, sizes: Int32Array): number {
-  if (b[at] !== 0xff || ((b[at + 1] as number) & 0xfe) !== ((key[1] as number) & 0xfe)) return 0;
-  const b2 = b[at + 2] as number;
-  if ((b2 & 0x0c) !== ((key[2] as number) & 0x0c)) return 0;
-  return sizes[((b2 >> 4) << 1) | ((b2 >> 1) & 1)] as number;
+/** Where hopping through one buffer stopped, how many frames it passed, and whether sync was lost. */
+interface Hop {
+  at: number;
+  frames: number;
+  lost: boolean;
+}
+
+/**
+ * Hops from header to header inside `b` (up to `limit`) as long as each belongs to the stream whose first
+ * header is `key`: one table lookup per frame. Stops at a header that does not fit (lost sync) or at one
+ * that does not lie wholly before `limit` (read on from there).
+ */
+function hopWithin(b: Uint8Array, at: number, limit: number, key: Uint8Array, sizes: Int32Array): Hop {
+  const k1 = (key[1] as number) & 0xfe;
+  const k2 = (key[2] as number) & 0x0c;
+  let frames = 0;
+  while (at + 4 <= limit) {
+    const b2 = b[at + 2] as number;
+    if (b[at] !== 0xff || ((b[at + 1] as number) & 0xfe) !== k1 || (b2 & 0x0c) !== k2) return { at, frames, lost: true };
+    const size = sizes[((b2 >> 4) << 1) | ((b2 >> 1) & 1)] as number;
+    if (size === 0) return { at, frames, lost: true };
+    frames++;
+    at += size;
+  }
+  return { at, frames, lost: false };
 }
 
 /**
  * Counts the samples between `start` and `end` by hopping from header to header, reading 1 MiB at a
  * time; only 4 bytes of every frame are looked at. On lost sync (junk in the middle) it searches on
- * for the next run of frames.
+ * for the next run of frames. A last frame cut short by the end of the file is not counted.
  */
 export async function countFrames(file: FileRange, start: number, end: number, first: MpegFrame, key: Uint8Array): Promise<number> {
   const sizes = sizeTable(first);
-  const buf = Buffer.alloc(CHUNK);
-  let bufStart = 0;
-  let bufLen = 0;
+  const buf = Buffer.allocUnsafe(CHUNK);
   let frames = 0;
   let pos = start;
   while (pos + 4 <= end) {
-    if (pos < bufStart || pos + 4 > bufStart + bufLen) {
-      bufStart = pos;
-      bufLen = await file.readInto(buf, pos, Math.min(CHUNK, end - pos));
-      if (bufLen < 4) break;
-    }
-    const size = hop(buf, pos - bufStart, key, sizes);
-    if (size > 0) {
-      if (pos + size > end) break;
-      frames++;
-      pos += size;
+    const len = await file.readInto(buf, pos, Math.min(CHUNK, end - pos));
+    if (len < 4) break;
+    const hop = hopWithin(buf, 0, len, key, sizes);
+    frames += hop.frames;
+    if (!hop.lost) {
+      pos += hop.at;
       continue;
     }
-    const next = findFrameRun(buf.subarray(0, bufLen), pos - bufStart + 1, 2);
-    if (next >= 0) pos = bufStart + next;
-    else if (bufStart + bufLen >= end) break;
-    else {
-      // Nothing in this chunk: continue from its last bytes with a fresh read.
-      pos = bufStart + bufLen - 8;
-      bufLen = 0;
-    }
+    const next = findFrameRun(buf.subarray(0, len), hop.at + 1, 2);
+    // Nothing more in this chunk: continue from its last bytes (a header may straddle the boundary).
+    pos += next >= 0 ? next : Math.max(hop.at + 1, len - 8);
+    if (next < 0 && pos + 8 >= end) break;
   }
-  return frames * first.samplesPerFrame;
+  // The hop passed the end when the last frame was cut short.
+  return pos > end ? (frames - 1) * first.samplesPerFrame : frames * first.samplesPerFrame;
 }
 
 function framesToSeconds(frames: number, f: MpegFrame): number {
