@@ -3,7 +3,8 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../util/logger.js';
 import { forEachConcurrent, throttle } from '../util/throttle.js';
 import { createMoodImporter } from '../filetags/import.js';
-import { probeFile, type ProbeResult } from './probe.js';
+import type { ProbeResult } from './probe.js';
+import { createProbePool, defaultProbeWorkers, type ProbePool } from './probe-pool.js';
 import { createTrackWriter, knownTracks, listFolders, type KnownTrack, type TrackWrite } from './store.js';
 import { describeFsError, walkAudioFiles, type WalkProblem } from './walk.js';
 
@@ -37,6 +38,8 @@ export interface ScanResult {
   unchanged: number;
   durationMs: number;
   problems: WalkProblem[];
+  /** Worker threads that probed the files (0: the core's own thread did, as for a handful of files). */
+  probeWorkers: number;
 }
 
 /** Tuning knobs; the defaults suit a 2-core laptop and a spinning or network disk alike. */
@@ -47,6 +50,14 @@ export interface ScanOptions {
   batchSize?: number;
   /** Minimum interval between progress events. */
   progressIntervalMs?: number;
+  /**
+   * Worker threads that probe files (tag parsing, fingerprints and duration reading are CPU work that
+   * would otherwise share the core's one thread with the walk and the database writes). Default: one per
+   * core, at most 4 (see defaultProbeWorkers); 0 probes in the core's own thread.
+   */
+  probeWorkers?: number;
+  /** Fewer files to read than this are probed in the core's own thread: starting workers would cost more. */
+  probeWorkersMinFiles?: number;
   signal?: AbortSignal;
   trigger?: string;
   onProgress?: (p: ScanProgress) => void;
@@ -58,14 +69,26 @@ type Job =
 
 type Outcome = { job: Job; probe: ProbeResult };
 
+/** Below this many files to read, a scan (a watcher's rescan, say) probes in its own thread. */
+const PROBE_WORKERS_MIN_FILES = 32;
+
 /**
  * Scans every library folder: walk -> skip unchanged (size + mtime) -> probe new and changed files at a
- * bounded concurrency -> write in batched transactions -> mark vanished files missing. A file that moved
- * is recognised by its fingerprint and keeps its track id. One bad file never aborts the scan, and every
- * batch is committed as it completes, so a crash loses at most one batch of work.
+ * bounded concurrency, in a pool of worker threads (probe-pool.ts) -> write in batched transactions, in
+ * walk order whatever order the probes finish in (so track ids and move matching do not depend on
+ * timing) -> mark vanished files missing. A file that moved is recognised by its fingerprint and keeps
+ * its track id. One bad file never aborts the scan, and every batch is committed as it completes, so a
+ * crash loses at most one batch of work (plus the files read ahead of one still being probed).
  */
 export async function scanLibrary(db: Db, log: Logger, options: ScanOptions = {}): Promise<ScanResult> {
-  const { concurrency = 8, batchSize = 200, progressIntervalMs = 100, signal } = options;
+  const {
+    concurrency = 8,
+    batchSize = 200,
+    progressIntervalMs = 100,
+    probeWorkers = defaultProbeWorkers(),
+    probeWorkersMinFiles = PROBE_WORKERS_MIN_FILES,
+    signal,
+  } = options;
   const started = Date.now();
   const runId = Number(
     db
@@ -84,6 +107,7 @@ export async function scanLibrary(db: Db, log: Logger, options: ScanOptions = {}
     unchanged: 0,
     durationMs: 0,
     problems: [],
+    probeWorkers: 0,
   };
   const progress = {
     runId,
@@ -104,7 +128,9 @@ export async function scanLibrary(db: Db, log: Logger, options: ScanOptions = {}
     progress.phase = 'reading';
     progress.toRead = jobs.length;
     report(true);
-    await readPhase(db, jobs, gone, result, { concurrency, batchSize, signal }, () => {
+    const toProbe = jobs.filter((j) => j.kind === 'probe').length;
+    const workers = toProbe >= Math.max(1, probeWorkersMinFiles) ? probeWorkers : 0;
+    await readPhase(db, log, jobs, gone, result, { concurrency, batchSize, workers, signal }, () => {
       progress.read += 1;
       report();
     });
@@ -169,6 +195,26 @@ async function walkPhase(
 
 async function readPhase(
   db: Db,
+  log: Logger,
+  jobs: Job[],
+  gone: Map<string, KnownTrack>,
+  result: ScanResult,
+  opts: { concurrency: number; batchSize: number; workers: number; signal?: AbortSignal },
+  onRead: () => void,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const pool = createProbePool(opts.workers, log);
+  result.probeWorkers = pool.workers;
+  try {
+    await readJobs(db, pool, jobs, gone, result, opts, onRead);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function readJobs(
+  db: Db,
+  pool: ProbePool,
   jobs: Job[],
   gone: Map<string, KnownTrack>,
   result: ScanResult,
@@ -196,22 +242,31 @@ async function readPhase(
       if (trackId !== null && o.probe.status === 'ok' && o.probe.moods?.length) importMoods(trackId, o.probe.moods);
     }
   });
+  // Probes finish out of order; outcomes join the batch in job (walk) order, so the writes are the same
+  // whichever thread probed which file and however long each took.
+  const done = new Map<number, Outcome>();
+  let nextToWrite = 0;
   await forEachConcurrent(
     jobs,
     opts.concurrency,
-    async (job) => {
+    async (job, index) => {
       const probe: ProbeResult =
-        job.kind === 'unreadable' ? { status: 'failed', fingerprint: null, reason: job.reason } : await probeFile(job.path, job.size);
-      batch.push({ job, probe });
+        job.kind === 'unreadable' ? { status: 'failed', fingerprint: null, reason: job.reason } : await pool.probe(job.path, job.size);
+      done.set(index, { job, probe });
       onRead();
-      if (batch.length >= opts.batchSize) {
-        const items = batch;
-        batch = [];
-        flush(items);
+      for (let o = done.get(nextToWrite); o; o = done.get(nextToWrite)) {
+        done.delete(nextToWrite++);
+        batch.push(o);
+        if (batch.length >= opts.batchSize) {
+          const items = batch;
+          batch = [];
+          flush(items);
+        }
       }
     },
     () => opts.signal?.aborted === true,
   );
+  // Every job started has finished, and jobs start in order: nothing is left waiting in `done`.
   if (batch.length > 0) flush(batch);
 }
 

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { probeFile, type ProbeResult } from './probe.js';
+
+/** A message to a probe worker: probe one file (probe-worker.ts). */
+export interface ProbeRequest {
+  id: number;
+  path: string;
+  size: number;
+}
+
+/** A probe worker's answer: the probe's result, or the error probeFile threw. */
+export type ProbeReply = { id: number; result: ProbeResult } | { id: number; error: string };
+
+/** Probes files, in worker threads where they could start, else in the calling thread. */
+export interface ProbePool {
+  /** Worker threads alive now (0 when probing fell back to the calling thread). */
+  readonly workers: number;
+  /** Same result as probeFile(path, size), computed in a worker thread where one is alive. */
+  probe(path: string, size: number): Promise<ProbeResult>;
+  /** Stops the workers; probes still in flight reject. */
+  close(): Promise<void>;
+}
+
+/** More workers than this only add start-up time and memory: the scan's bounded concurrency feeds few. */
+export const MAX_PROBE_WORKERS = 4;
+
+/**
+ * How many probe workers a scan uses by default: one per core, at most {@link MAX_PROBE_WORKERS}
+ * (measured with bench/scan.ts on 2 cores: 2 workers beat 1 and 3). MOODSHELF_PROBE_WORKERS overrides it
+ * (0 probes in the core's own thread), for measurements and as an escape hatch.
+ */
+export function defaultProbeWorkers(): number {
+  const env = process.env.MOODSHELF_PROBE_WORKERS;
+  if (env !== undefined && env.trim() !== '' && Number.isInteger(Number(env))) return clampWorkers(Number(env));
+  return clampWorkers(availableParallelism());
+}
+
+function clampWorkers(n: number): number {
+  return Math.max(0, Math.min(MAX_PROBE_WORKERS, Math.floor(n)));
+}
+
+/** How to start a worker: a built .js entry, or the TypeScript source loaded through tsx. */
+type WorkerEntry = { kind: 'built'; file: string } | { kind: 'source'; entry: string; tsxApi: string };
+
+/**
+ * Finds the worker's entry file. Built (electron-vite bundles it as its own entry, out/main/probe-worker.js,
+ * and this module lands in out/main or out/main/chunks): the .js file. Run from TypeScript sources (tsx
+ * for the CLI and benches, vitest's module runner for the tests): probe-worker.ts, which the worker loads
+ * by registering tsx itself, because Node 20 does not pass the parent's loader hooks on to workers.
+ */
+function findWorkerEntry(): WorkerEntry | string {
+  const here = fileURLToPath(import.meta.url);
+  const dir = dirname(here);
+  if (here.endsWith('.ts')) {
+    const entry = join(dir, 'probe-worker.ts');
+    if (!existsSync(entry)) return `${entry} does not exist`;
+    try {
+      return { kind: 'source', entry: pathToFileURL(entry).href, tsxApi: tsxEsmApi() };
+    } catch (err) {
+      return `tsx, which runs the TypeScript worker, cannot be found: ${errorMessage(err)}`;
+    }
+  }
+  for (const candidate of [join(dir, 'probe-worker.js'), join(dirname(dir), 'probe-worker.js')]) {
+    if (existsSync(candidate)) return { kind: 'built', file: candidate };
+  }
+  return `no probe-worker.js beside ${here} (is it an entry in electron.vite.config.ts?)`;
+}
+
+/** URL of tsx's ESM register() API, read from tsx's package exports (its CommonJS twin fails inside a worker on Node 20). */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, unknown> };
+  const api = pkg.exports?.['./esm/api'] as { import?: { default?: string } | string } | undefined;
+  const target = typeof api?.import === 'string' ? api.import : api?.import?.default;
+  if (!target) throw new Error(`${pkgFile} has no "./esm/api" import export`);
+  return pathToFileURL(join(dirname(pkgFile), target)).href;
+}
+
+/** Worker-side start-up for the TypeScript entry: register tsx, then import the entry (errors surface as the worker's 'error'). */
+const SOURCE_BOOT = `const { workerData } = require('node:worker_threads');
+import(workerData.tsxApi).then((api) => { api.register(); return import(workerData.entry); })
+  .catch((err) => setImmediate(() => { throw err; }));`;
+
+function startWorker(entry: WorkerEntry): Worker {
+  if (entry.kind === 'built') return new Worker(entry.file);
+  return new Worker(SOURCE_BOOT, { eval: true, workerData: { entry: entry.entry, tsxApi: entry.tsxApi } });
+}
+
+interface Pending {
+  path: string;
+  size: number;
+  resolve: (r: ProbeResult) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  alive: boolean;
+}
+
+/**
+ * Starts `size` probe workers (see {@link defaultProbeWorkers}). It never throws and never loses a probe:
+ * when no worker can start, or a worker dies, its probes (and all later ones, once none is left) run in
+ * the calling thread with probeFile, and the reason is logged. Probes are handed to the worker with the
+ * fewest in flight; each worker runs its share concurrently.
+ */
+export function createProbePool(size: number, log: Logger): ProbePool {
+  const slots: Slot[] = [];
+  let nextId = 1;
+  let closing = false;
+  let warned = false;
+  const fallBack = (reason: string): void => {
+    if (warned || closing) return;
+    warned = true;
+    const left = slots.filter((s) => s.alive).length;
+    log.warn(left > 0 ? 'a probe worker stopped; its files are probed in this thread' : 'probe workers unavailable; probing in this thread', {
+      reason,
+      workersLeft: left,
+    });
+  };
+
+  const entry = size > 0 ? findWorkerEntry() : 'no workers asked for';
+  if (typeof entry === 'string') {
+    if (size > 0) fallBack(entry);
+  } else {
+    for (let i = 0; i < size; i++) {
+      let worker: Worker;
+      try {
+        worker = startWorker(entry);
+      } catch (err) {
+        fallBack(`a worker thread could not be created: ${errorMessage(err)}`);
+        break;
+      }
+      const slot: Slot = { worker, pending: new Map(), alive: true };
+      const die = (reason: string): void => {
+        if (!slot.alive) return;
+        slot.alive = false;
+        fallBack(reason);
+        const orphans = [...slot.pending.values()];
+        slot.pending.clear();
+        for (const p of orphans) {
+          if (closing) p.reject(new Error('the probe pool was closed'));
+          else void probeFile(p.path, p.size).then(p.resolve, p.reject);
+        }
+      };
+      worker.on('message', (reply: ProbeReply) => {
+        const p = slot.pending.get(reply.id);
+        if (!p) return;
+        slot.pending.delete(reply.id);
+        if ('error' in reply) p.reject(new Error(reply.error));
+        else p.resolve(reply.result);
+      });
+      worker.on('error', (err) => die(`a probe worker failed: ${errorMessage(err)}`));
+      worker.on('exit', (code) => die(`a probe worker exited with code ${code}`));
+      slots.push(slot);
+    }
+    if (slots.length > 0) log.debug('probe workers started', { workers: slots.length, entry: entry.kind });
+  }
+
+  return {
+    get workers() {
+      return slots.filter((s) => s.alive).length;
+    },
+    probe(path, fileSize) {
+      let best: Slot | undefined;
+      for (const s of slots) if (s.alive && (!best || s.pending.size < best.pending.size)) best = s;
+      if (!best || closing) return probeFile(path, fileSize);
+      const slot = best;
+      const id = nextId++;
+      return new Promise<ProbeResult>((resolve, reject) => {
+        slot.pending.set(id, { path, size: fileSize, resolve, reject });
+        slot.worker.postMessage({ id, path, size: fileSize } satisfies ProbeRequest);
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
