@@ -51,6 +51,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'core-host': resolve(root, 'src/main/core-host.ts'),
+          // The scanner's probe worker threads load this file (src/core/library/probe-pool.ts finds it beside the core).
+          'probe-worker': resolve(root, 'src/core/library/probe-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -1,15 +1,31 @@
-// npm run bench:scan [-- COUNT]: builds a COUNT-file library (default 5,000) of full-length files in
-// every format the scanner indexes, then times the first scan and an unchanged rescan through the real
-// core. The files are distinct copies of the real-encoder corpus (tests/support/real-corpus.ts, cached
-// after its first generation): each copy gets its own artist tag, written in place, so every file has
-// its own content fingerprint and tags. The mix is mostly lossy files (as libraries are) with every
-// lossless format present; it takes about 4 MB of disk per file, checked before anything is written.
+// npm run bench:scan [-- COUNT] [--workers N] [--no-yardstick] [--keep]: builds a COUNT-file library
+// (default 5,000) of full-length files in every format the scanner indexes, then times the first scan
+// and an unchanged rescan through the real core. The files are distinct copies of the real-encoder
+// corpus (tests/support/real-corpus.ts, cached after its first generation): each copy gets its own
+// artist tag, written in place, so every file has its own content fingerprint and tags. The mix is
+// mostly lossy files (as libraries are) with every lossless format present; it takes about 4 MB of disk
+// per file, checked before anything is written.
+//
+// The first scan uses the scanner's probe worker threads (--workers N sets how many; default as the app).
+// As a yardstick measured in the same run, on the same machine load, the bench then scans the library
+// again from an empty index probing in the core's own thread (the scanner without workers), and once
+// more with workers: those two both find the file contents in the page cache, so their ratio is the
+// like-for-like gain (--no-yardstick skips them). The load average is recorded with every scan.
+//
+// --keep leaves the library in bench/.tmp/scan-library for the next run, which reuses it (instead of
+// writing ~20 GB again) when the corpus recipe and COUNT are unchanged. A reused library is older and
+// may be less in the page cache than a freshly written one; the figures say `libraryReused`.
 // Prints a summary and, as its last line, one JSON object with the figures.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createCore } from '../src/core/index.js';
 import { AUDIO_EXTENSIONS } from '../src/core/library/formats.js';
+import { defaultProbeWorkers } from '../src/core/library/probe-pool.js';
+import type { ScanResult } from '../src/core/library/scanner.js';
 import { ARTIST_STAMP_LENGTH, artistStamper, ensureRealCorpus, type CorpusFile } from '../tests/support/real-corpus.js';
 
 /** Relative share of the library per corpus format (lossy formats dominate, lossless ones are all present). */
@@ -24,6 +40,10 @@ const WEIGHTS: Record<string, number> = {
   'wav-f32': 0.01,
 };
 const LOSSY_WEIGHT = 1;
+/** Bump when the library's layout or stamping changes, so a kept library is not reused. */
+const LIBRARY_VERSION = 1;
+/** Where --keep leaves libraries (git-ignored). */
+const KEEP_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '.tmp', 'scan-library');
 
 /** Splits `total` over the files by weight (largest remainder), at least one file each. */
 function allocate(files: CorpusFile[], total: number): Map<CorpusFile, number> {
@@ -40,30 +60,8 @@ function allocate(files: CorpusFile[], total: number): Map<CorpusFile, number> {
   return new Map(files.map((f, i) => [f, counts[i] as number]));
 }
 
-const count = Number(process.argv[2] ?? 5000);
-const corpus = await ensureRealCorpus();
-const templates = corpus.files.filter((f) => extname(f.name).toLowerCase() in AUDIO_EXTENSIONS);
-const unsupported = corpus.files.filter((f) => !templates.includes(f)).map((f) => f.format);
-const counts = allocate(templates, count);
-const bytes = templates.reduce((a, f) => a + f.size * (counts.get(f) ?? 0), 0);
-
-const work = mkdtempSync(join(tmpdir(), 'moodshelf-bench-scan-'));
-const free = (() => {
-  const s = statfsSync(work);
-  return s.bavail * s.bsize;
-})();
-if (free < bytes + 2 ** 30) {
-  rmSync(work, { recursive: true, force: true });
-  process.stderr.write(
-    `bench:scan needs ${(bytes / 2 ** 30).toFixed(1)} GiB (+1 GiB spare) in ${tmpdir()} for ${count} full-length files, ` +
-      `only ${(free / 2 ** 30).toFixed(1)} GiB is free: free some space or pass a smaller COUNT\n`,
-  );
-  process.exit(1);
-}
-
-try {
-  const t0 = performance.now();
-  const root = join(work, 'library');
+/** Writes the stamped copies under `root`. */
+function writeLibrary(root: string, templates: CorpusFile[], counts: Map<CorpusFile, number>, count: number): void {
   let n = 0;
   for (const file of templates) {
     const buf = readFileSync(file.path);
@@ -78,12 +76,94 @@ try {
     if (process.stderr.isTTY) process.stderr.write(`\rwriting ${n}/${count} files`);
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
+}
+
+function freeBytes(path: string): number {
+  const s = statfsSync(path);
+  return s.bavail * s.bsize;
+}
+
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    workers: { type: 'string' },
+    'no-yardstick': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const count = Number(positionals[0] ?? 5000);
+const workers = flags.workers === undefined ? defaultProbeWorkers() : Number(flags.workers);
+if (!Number.isInteger(count) || count < 1 || !Number.isInteger(workers) || workers < 0) {
+  process.stderr.write('usage: npm run bench:scan -- [COUNT] [--workers N] [--no-yardstick] [--keep]\n');
+  process.exit(2);
+}
+const loadAtStart = load();
+const corpus = await ensureRealCorpus();
+const templates = corpus.files.filter((f) => extname(f.name).toLowerCase() in AUDIO_EXTENSIONS);
+const unsupported = corpus.files.filter((f) => !templates.includes(f)).map((f) => f.format);
+const counts = allocate(templates, count);
+const bytes = templates.reduce((a, f) => a + f.size * (counts.get(f) ?? 0), 0);
+const libraryKey = createHash('sha256')
+  .update(JSON.stringify({ v: LIBRARY_VERSION, corpus: corpus.hash, count, weights: WEIGHTS }))
+  .digest('hex')
+  .slice(0, 16);
+const kept = join(KEEP_ROOT, libraryKey);
+const libraryReused = existsSync(join(kept, 'ready.json'));
+
+if (!libraryReused) {
+  const target = flags.keep ? KEEP_ROOT : tmpdir();
+  mkdirSync(target, { recursive: true });
+  // One kept library at a time: one of an older recipe or another COUNT goes first.
+  if (flags.keep) for (const name of readdirSync(KEEP_ROOT)) rmSync(join(KEEP_ROOT, name), { recursive: true, force: true });
+  if (freeBytes(target) < bytes + 2 ** 30) {
+    process.stderr.write(
+      `bench:scan needs ${(bytes / 2 ** 30).toFixed(1)} GiB (+1 GiB spare) in ${target} for ${count} full-length files, ` +
+        `only ${(freeBytes(target) / 2 ** 30).toFixed(1)} GiB is free: free some space or pass a smaller COUNT\n`,
+    );
+    process.exit(1);
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'moodshelf-bench-scan-'));
+let root = join(kept, 'library');
+try {
+  const t0 = performance.now();
+  if (!libraryReused) {
+    if (flags.keep) {
+      const building = join(KEEP_ROOT, `.tmp-${libraryKey}-${process.pid}`);
+      writeLibrary(join(building, 'library'), templates, counts, count);
+      writeFileSync(join(building, 'ready.json'), `${JSON.stringify({ count, bytes, corpus: corpus.hash })}\n`);
+      renameSync(building, kept);
+    } else {
+      root = join(work, 'library');
+      writeLibrary(root, templates, counts, count);
+    }
+  }
   const generateMs = performance.now() - t0;
 
-  const core = await createCore({ dataDir: join(work, 'data') });
+  /** A first scan from an empty index with `probeWorkers` workers (the yardstick runs). */
+  const firstScan = async (probeWorkers: number): Promise<{ result: ScanResult; load: number[] }> => {
+    const dataDir = mkdtempSync(join(work, 'data-'));
+    const core = await createCore({ dataDir, scan: { probeWorkers } });
+    try {
+      await core.invoke('library-add', { path: root });
+      return { result: await core.invoke('library-scan'), load: load() };
+    } finally {
+      await core.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+  const rate = (r: ScanResult): number => Math.round((r.filesSeen * 1000) / r.durationMs);
+
+  const dataDir = mkdtempSync(join(work, 'data-'));
+  const core = await createCore({ dataDir, scan: { probeWorkers: workers } });
+  let figures;
   try {
     await core.invoke('library-add', { path: root });
     const first = await core.invoke('library-scan');
+    const loadFirst = load();
     const t1 = performance.now();
     const rescan = await core.invoke('library-scan');
     const rescanMs = performance.now() - t1;
@@ -100,7 +180,7 @@ try {
       formats[f] = (formats[f] ?? 0) + 1;
       if (r.status !== 'ok') failedByFormat[f] = (failedByFormat[f] ?? 0) + 1;
     }
-    const figures = {
+    figures = {
       bench: 'scan',
       files: first.filesSeen,
       failed: first.failed,
@@ -112,24 +192,49 @@ try {
       distinctArtists: distinct.artists,
       corpusGenerateMs: corpus.generatedMs,
       corpusCached: corpus.cached,
+      libraryReused,
       generateMs: Math.round(generateMs),
+      workers: first.probeWorkers,
       firstScanMs: first.durationMs,
-      firstScanFilesPerSec: Math.round((first.filesSeen * 1000) / first.durationMs),
+      firstScanFilesPerSec: rate(first),
       rescanMs: Math.round(rescanMs),
       rescanUnchanged: rescan.unchanged,
+      loadAvg: { start: loadAtStart, firstScan: loadFirst } as Record<string, number[]>,
+      // The yardstick (see the top of this file), unless --no-yardstick.
+      inThreadFilesPerSec: undefined as number | undefined,
+      workersRepeatFilesPerSec: undefined as number | undefined,
+      workersSpeedup: undefined as number | undefined,
       targets: { firstScanFilesPerSec: 500, rescanMs: 2000 },
     };
-    process.stdout.write(
-      `library: ${figures.files} full-length files, ${(bytes / 2 ** 30).toFixed(1)} GiB, written in ${figures.generateMs} ms ` +
-        `(corpus ${corpus.cached ? 'cached' : `generated in ${corpus.generatedMs} ms`})\n` +
-        `first scan: ${figures.files} files in ${figures.firstScanMs} ms = ${figures.firstScanFilesPerSec} files/s (target >= 500), ` +
-        `${figures.failed} failed, ${distinct.fp} distinct fingerprints\n` +
-        `unchanged rescan: ${figures.rescanMs} ms (target < 2000), ${figures.rescanUnchanged} unchanged\n`,
-    );
-    process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     await core.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
+
+  if (!flags['no-yardstick']) {
+    const inThread = await firstScan(0);
+    const repeat = await firstScan(workers);
+    figures.inThreadFilesPerSec = rate(inThread.result);
+    figures.workersRepeatFilesPerSec = rate(repeat.result);
+    figures.workersSpeedup = Math.round((rate(repeat.result) / rate(inThread.result)) * 100) / 100;
+    figures.loadAvg.inThread = inThread.load;
+    figures.loadAvg.workersRepeat = repeat.load;
+  }
+
+  const f = figures;
+  process.stdout.write(
+    `library: ${f.files} full-length files, ${(bytes / 2 ** 30).toFixed(1)} GiB, ` +
+      `${libraryReused ? 'reused from bench/.tmp' : `written in ${f.generateMs} ms`} ` +
+      `(corpus ${corpus.cached ? 'cached' : `generated in ${corpus.generatedMs} ms`}); load average ${loadAtStart.join(' ')}\n` +
+      `first scan: ${f.files} files in ${f.firstScanMs} ms = ${f.firstScanFilesPerSec} files/s with ${f.workers} probe workers ` +
+      `(target >= 500), ${f.failed} failed, ${f.distinctFingerprints} distinct fingerprints\n` +
+      `unchanged rescan: ${f.rescanMs} ms (target < 2000), ${f.rescanUnchanged} unchanged\n` +
+      (f.inThreadFilesPerSec === undefined
+        ? ''
+        : `yardstick, same run: in-thread probing ${f.inThreadFilesPerSec} files/s, ${f.workers} workers again ` +
+          `${f.workersRepeatFilesPerSec} files/s (x${f.workersSpeedup})\n`),
+  );
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

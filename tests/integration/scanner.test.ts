@@ -16,6 +16,8 @@ import {
   readFileSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
+  statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +26,19 @@ import { createCore, type Core } from '../../src/core/index.js';
 import type { Track } from '../../src/core/tracks/queries.js';
 import type { ScanProgress } from '../../src/core/library/scanner.js';
 import { probeFile } from '../../src/core/library/probe.js';
+import { createProbePool } from '../../src/core/library/probe-pool.js';
+import { createLogger } from '../../src/core/util/logger.js';
 import { FIXTURES_DIR, generateLibrary, loadFixtures, stampTitle, uniqueTitle } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
 
-async function withCore<T>(root: string, fn: (core: Core) => Promise<T>, opts: { watch?: boolean } = {}): Promise<T> {
-  const core = await createCore({ dataDir: join(root, 'data'), watch: opts.watch, watchDebounceMs: 150 });
+async function withCore<T>(
+  root: string,
+  fn: (core: Core) => Promise<T>,
+  opts: { watch?: boolean; data?: string; scan?: { probeWorkers?: number; probeWorkersMinFiles?: number } } = {},
+): Promise<T> {
+  const core = await createCore({ dataDir: join(root, opts.data ?? 'data'), watch: opts.watch, watchDebounceMs: 150, scan: opts.scan });
   try {
     return await fn(core);
   } finally {
@@ -278,6 +286,83 @@ describe('scanner: incremental', () => {
       expect(r).toMatchObject({ failed: 2, unchanged: 20 });
       expect((await core.invoke('status-get')).tracks).toMatchObject({ ok: 20, failed: 2 });
     });
+  });
+});
+
+/** A library with every fixture format, broken files of each kind, odd names and a file that is not one. */
+function mixedLibrary(root: string): string {
+  const { root: lib } = generateLibrary(join(root, 'lib'), 90, 7);
+  const fx = loadFixtures();
+  writeFileSync(join(lib, 'zero.mp3'), Buffer.alloc(0));
+  writeFileSync(join(lib, 'trunc.m4a'), (fx.get('aac.m4a') as Buffer).subarray(0, 5000));
+  writeFileSync(join(lib, 'Ünïcödé 🎵.opus'), stampTitle(fx.get('opus.opus') as Buffer, uniqueTitle(4242)));
+  writeLongWav(join(lib, 'long.wav'), 600);
+  symlinkSync(join(lib, 'does-not-exist.flac'), join(lib, 'broken-link.flac'));
+  execFileSync('mkfifo', [join(lib, 'pipe.mp3')]);
+  return lib;
+}
+
+describe('scanner: probe workers', () => {
+  it('probes in worker threads with exactly the results of probing in the core thread', async () => {
+    const root = tempDir();
+    const lib = mixedLibrary(root);
+    const scanWith = (probeWorkers: number, data: string) =>
+      withCore(
+        root,
+        async (core) => {
+          await core.invoke('library-add', { path: lib });
+          const r = await core.invoke('library-scan');
+          const tracks = (await core.invoke('tracks-list', { limit: 1000 })).tracks.map((t) => ({ ...t, addedAt: null, updatedAt: null }));
+          return { r, tracks: tracks.sort((a, b) => a.id - b.id) };
+        },
+        { data, scan: { probeWorkers, probeWorkersMinFiles: 1 } },
+      );
+    const pooled = await scanWith(2, 'data-pooled');
+    const inThread = await scanWith(0, 'data-in-thread');
+    expect(pooled.r.probeWorkers).toBe(2);
+    expect(inThread.r.probeWorkers).toBe(0);
+    const counts = ({ r }: typeof pooled) => ({ ...r, runId: 0, durationMs: 0, probeWorkers: 0 });
+    expect(counts(pooled)).toEqual(counts(inThread));
+    expect(pooled.r).toMatchObject({ filesSeen: 96, status: 'done' });
+    expect(pooled.r.failed).toBeGreaterThan(10);
+    // Same rows, same ids: outcomes are written in walk order whichever thread probed a file and when.
+    expect(pooled.tracks).toEqual(inThread.tracks);
+  });
+
+  it('answers each probe as probeFile does, and falls back to this thread (saying why) when workers cannot start', async () => {
+    const root = tempDir();
+    const lib = mixedLibrary(root);
+    const files = readdirSync(lib, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name))
+      .sort();
+    const cases = [...files.map((p) => [p, statSync(p).size] as const), [join(lib, 'vanished.mp3'), 1000] as const];
+    const expected = await Promise.all(cases.map(([p, size]) => probeFile(p, size)));
+    expect(expected.some((r) => r.status === 'vanished')).toBe(true);
+
+    const lines: string[] = [];
+    const log = createLogger('test', 'warn', (line) => lines.push(line));
+    const pool = createProbePool(3, log);
+    try {
+      expect(pool.workers).toBe(3);
+      expect(await Promise.all(cases.map(([p, size]) => pool.probe(p, size)))).toEqual(expected);
+      expect(pool.workers).toBe(3);
+    } finally {
+      await pool.close();
+    }
+    expect(lines).toEqual([]);
+
+    const broken = join(root, 'broken-worker.mjs');
+    writeFileSync(broken, "throw new Error('cannot start');\n");
+    const fallback = createProbePool(2, log, { workerFile: broken });
+    try {
+      expect(await Promise.all(cases.map(([p, size]) => fallback.probe(p, size)))).toEqual(expected);
+      expect(fallback.workers).toBe(0);
+    } finally {
+      await fallback.close();
+    }
+    // The last worker to fail says that probing moved to this thread, and why.
+    expect(lines.at(-1)).toMatch(/WARN .*probe workers unavailable; probing in this thread.*cannot start/);
   });
 });
 

@@ -272,7 +272,7 @@ describe('vectors file', () => {
   it.each([
     ['{ not json', /vectors\.json: not JSON/],
     ['[1, 2]', /vectors\.json: expected an object/],
-    ['{"labels": ["a"], "vectors": [[1], [2]]}', /vectors\.json: 1 labels but 2 vectors/],
+    ['{"labels": ["a"], "vectors": [[1], [2]]}', /vectors\.json: 1 label but 2 vectors/],
     ['{"labels": ["a", "b"], "vectors": [[1, 2], [3]]}', /vectors\.json: ragged vectors: vector 1 has 1 numbers, vector 0 has 2/],
     ['{"labels": ["a"], "vectors": [[1, null]]}', /vectors\.json: vector 0, component 1 is not a finite number \(null\)/],
     ['{"labels": ["a"], "vectors": [[1e999]]}', /vector 0, component 0 is not a finite number/],

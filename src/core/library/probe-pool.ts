@@ -107,28 +107,37 @@ interface Slot {
   alive: boolean;
 }
 
+/** Options of {@link createProbePool}. */
+export interface ProbePoolOptions {
+  /** A JavaScript worker entry to start instead of probe-worker (the tests start one that cannot start). */
+  workerFile?: string;
+}
+
 /**
  * Starts `size` probe workers (see {@link defaultProbeWorkers}). It never throws and never loses a probe:
  * when no worker can start, or a worker dies, its probes (and all later ones, once none is left) run in
  * the calling thread with probeFile, and the reason is logged. Probes are handed to the worker with the
  * fewest in flight; each worker runs its share concurrently.
  */
-export function createProbePool(size: number, log: Logger): ProbePool {
+export function createProbePool(size: number, log: Logger, options: ProbePoolOptions = {}): ProbePool {
   const slots: Slot[] = [];
   let nextId = 1;
   let closing = false;
-  let warned = false;
+  let warnedStopped = false;
+  /** Logs why probes move to this thread: once when a worker stops while others run, and when none is left. */
   const fallBack = (reason: string): void => {
-    if (warned || closing) return;
-    warned = true;
+    if (closing) return;
     const left = slots.filter((s) => s.alive).length;
-    log.warn(left > 0 ? 'a probe worker stopped; its files are probed in this thread' : 'probe workers unavailable; probing in this thread', {
-      reason,
-      workersLeft: left,
-    });
+    if (left === 0) {
+      log.warn('probe workers unavailable; probing in this thread', { reason });
+    } else if (!warnedStopped) {
+      warnedStopped = true;
+      log.warn('a probe worker stopped; the files it held are probed in this thread', { reason, workersLeft: left });
+    }
   };
 
-  const entry = size > 0 ? findWorkerEntry() : 'no workers asked for';
+  const entry: WorkerEntry | string =
+    size <= 0 ? 'no workers asked for' : options.workerFile ? { kind: 'built', file: options.workerFile } : findWorkerEntry();
   if (typeof entry === 'string') {
     if (size > 0) fallBack(entry);
   } else {
