@@ -238,15 +238,7 @@ describe.runIf(process.platform === 'linux')(
     it('no prebuilt binary and no C++ toolchain on PATH: says so, and to install a C++ toolchain', async () => {
       const m = await mirror({});
       const copy = copyWithChecksum(null);
-      const emptyBin = join(copy.root, 'empty-bin');
-      mkdirSync(emptyBin);
-      const run = await setup(copy.root, ['--no-binary'], {
-        npm_config_better_sqlite3_binary_host: `${m.url}better-sqlite3`,
-        PATH: emptyBin,
-        CC: '',
-        CXX: '',
-        PYTHON: '',
-      });
+      const run = await setupWithoutToolchain(copy.root, `${m.url}better-sqlite3`);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/ERROR: could not get better-sqlite3 for Electron \S+ \(ABI \d+\)/);
       expect(run.stderr).toContain(
@@ -297,15 +289,7 @@ describe.runIf(process.platform === 'linux')(
         [`better-sqlite3/v${BS_VERSION}/${PREBUILD}`]: tarGz({ 'build/Release/better_sqlite3.node': readFileSync(NODE_BUILD) }),
       });
       const copy = copyWithChecksum(null);
-      const emptyBin = join(copy.root, 'empty-bin');
-      mkdirSync(emptyBin);
-      const run = await setup(copy.root, ['--no-binary'], {
-        npm_config_better_sqlite3_binary_host: `${m.url}better-sqlite3`,
-        PATH: emptyBin,
-        CC: '',
-        CXX: '',
-        PYTHON: '',
-      });
+      const run = await setupWithoutToolchain(copy.root, `${m.url}better-sqlite3`);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(new RegExp(`produced an addon for ABI ${addonAbi(NODE_BUILD)}.*not Electron ${VERSION}'s ABI ${ABI}`));
       expect(existsSync(join(copy.root, '.native', `electron-${VERSION}`, 'better_sqlite3.node'))).toBe(false);
@@ -327,6 +311,13 @@ describe.runIf(process.platform === 'linux')(
     });
   },
 );
+
+/** Runs the native step only, with the prebuilt host given and no compiler, make or Python on PATH. */
+function setupWithoutToolchain(root: string, binaryHost: string): ReturnType<typeof setup> {
+  const emptyBin = join(root, 'empty-bin');
+  mkdirSync(emptyBin);
+  return setup(root, ['--no-binary'], { npm_config_better_sqlite3_binary_host: binaryHost, PATH: emptyBin, CC: '', CXX: '', PYTHON: '' });
+}
 
 describe('Electron setup helpers', () => {
   it('states the Node requirement as Electron 45 declares it', () => {

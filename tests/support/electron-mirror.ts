@@ -3,7 +3,8 @@ import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { crc32, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { zipBuffer } from './zip-writer.js';
 
 /** A running localhost file server: exact paths -> bytes; anything else is a 404. */
 export interface Mirror {
@@ -84,50 +85,9 @@ export function shasums(files: Record<string, Buffer>, style: 'electron' | 'node
     .join('');
 }
 
-/** A stored zip whose entries carry Unix modes (an executable stays executable when unpacked). */
-export function zipWithModes(files: Record<string, { data: Buffer; mode: number }>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, { data, mode }] of Object.entries(files)) {
-    const n = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(n.length, 26);
-    locals.push(local, n, data);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix: the high half of the external attributes is st_mode
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(n.length, 28);
-    central.writeUInt32LE(((0o100000 | mode) << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, n);
-    offset += 30 + n.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(centrals.length / 2, 8);
-  end.writeUInt16LE(centrals.length / 2, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
-
 /** A stand-in for electron-v<version>-linux-<arch>.zip: an `electron` script that prints the version. */
 export function fakeElectronZip(version: string): Buffer {
-  return zipWithModes({
+  return zipBuffer({
     electron: { data: Buffer.from(`#!/bin/sh\necho v${version}\n`), mode: 0o755 },
     version: { data: Buffer.from(version), mode: 0o644 },
     LICENSE: { data: Buffer.from('test stand-in, not Electron\n'), mode: 0o644 },
