@@ -27,7 +27,7 @@ import type { Track } from '../../src/core/tracks/queries.js';
 import type { ScanProgress } from '../../src/core/library/scanner.js';
 import { probeFile } from '../../src/core/library/probe.js';
 import { createProbePool } from '../../src/core/library/probe-pool.js';
-import { createLogger } from '../../src/core/util/logger.js';
+import { createLogger, type Logger } from '../../src/core/util/logger.js';
 import { FIXTURES_DIR, generateLibrary, loadFixtures, stampTitle, uniqueTitle } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 
@@ -36,9 +36,15 @@ const tempDir = useTempDirs();
 async function withCore<T>(
   root: string,
   fn: (core: Core) => Promise<T>,
-  opts: { watch?: boolean; data?: string; scan?: { probeWorkers?: number; probeWorkersMinFiles?: number } } = {},
+  opts: { watch?: boolean; data?: string; scan?: { probeWorkers?: number; probeWorkersMinFiles?: number }; logger?: Logger } = {},
 ): Promise<T> {
-  const core = await createCore({ dataDir: join(root, opts.data ?? 'data'), watch: opts.watch, watchDebounceMs: 150, scan: opts.scan });
+  const core = await createCore({
+    dataDir: join(root, opts.data ?? 'data'),
+    watch: opts.watch,
+    watchDebounceMs: 150,
+    scan: opts.scan,
+    logger: opts.logger,
+  });
   try {
     return await fn(core);
   } finally {
@@ -290,8 +296,8 @@ describe('scanner: incremental', () => {
 });
 
 /** A library with every fixture format, broken files of each kind, odd names and a file that is not one. */
-function mixedLibrary(root: string): string {
-  const { root: lib } = generateLibrary(join(root, 'lib'), 90, 7);
+function mixedLibrary(root: string, generated: number): string {
+  const { root: lib } = generateLibrary(join(root, 'lib'), generated, 7);
   const fx = loadFixtures();
   writeFileSync(join(lib, 'zero.mp3'), Buffer.alloc(0));
   writeFileSync(join(lib, 'trunc.m4a'), (fx.get('aac.m4a') as Buffer).subarray(0, 5000));
@@ -305,33 +311,41 @@ function mixedLibrary(root: string): string {
 describe('scanner: probe workers', () => {
   it('probes in worker threads with exactly the results of probing in the core thread', async () => {
     const root = tempDir();
-    const lib = mixedLibrary(root);
-    const scanWith = (probeWorkers: number, data: string) =>
-      withCore(
+    const lib = mixedLibrary(root, 600);
+    const scanWith = (probeWorkers: number, data: string) => {
+      const lines: string[] = [];
+      return withCore(
         root,
         async (core) => {
           await core.invoke('library-add', { path: lib });
           const r = await core.invoke('library-scan');
           const tracks = (await core.invoke('tracks-list', { limit: 1000 })).tracks.map((t) => ({ ...t, addedAt: null, updatedAt: null }));
-          return { r, tracks: tracks.sort((a, b) => a.id - b.id) };
+          const probed = lines.find((l) => l.includes('files probed')) ?? '';
+          return { r, tracks: tracks.sort((a, b) => a.id - b.id), probed: JSON.parse(probed.slice(probed.indexOf('{'))) as object };
         },
-        { data, scan: { probeWorkers, probeWorkersMinFiles: 1 } },
+        { data, scan: { probeWorkers }, logger: createLogger('core', 'debug', (line) => lines.push(line)) },
       );
+    };
     const pooled = await scanWith(2, 'data-pooled');
     const inThread = await scanWith(0, 'data-in-thread');
     expect(pooled.r.probeWorkers).toBe(2);
     expect(inThread.r.probeWorkers).toBe(0);
+    // Files are probed here until the workers have loaded, then in the workers.
+    expect(pooled.probed).toMatchObject({ workers: 2, inWorkers: expect.any(Number), inThread: expect.any(Number) });
+    expect((pooled.probed as { inWorkers: number }).inWorkers).toBeGreaterThan(0);
+    // Every file but the broken link and the pipe (which the walk already reports) is probed.
+    expect(inThread.probed).toEqual({ workers: 0, inWorkers: 0, inThread: 604 });
     const counts = ({ r }: typeof pooled) => ({ ...r, runId: 0, durationMs: 0, probeWorkers: 0 });
     expect(counts(pooled)).toEqual(counts(inThread));
-    expect(pooled.r).toMatchObject({ filesSeen: 96, status: 'done' });
-    expect(pooled.r.failed).toBeGreaterThan(10);
+    expect(pooled.r).toMatchObject({ filesSeen: 606, status: 'done' });
+    expect(pooled.r.failed).toBeGreaterThan(80);
     // Same rows, same ids: outcomes are written in walk order whichever thread probed a file and when.
     expect(pooled.tracks).toEqual(inThread.tracks);
   });
 
   it('answers each probe as probeFile does, and falls back to this thread (saying why) when workers cannot start', async () => {
     const root = tempDir();
-    const lib = mixedLibrary(root);
+    const lib = mixedLibrary(root, 90);
     const files = readdirSync(lib, { recursive: true, withFileTypes: true })
       .filter((d) => d.isFile())
       .map((d) => join(d.parentPath, d.name))
@@ -344,8 +358,10 @@ describe('scanner: probe workers', () => {
     const log = createLogger('test', 'warn', (line) => lines.push(line));
     const pool = createProbePool(3, log);
     try {
+      await pool.settled;
       expect(pool.workers).toBe(3);
       expect(await Promise.all(cases.map(([p, size]) => pool.probe(p, size)))).toEqual(expected);
+      expect(pool.stats).toEqual({ inWorkers: cases.length, inThread: 0 });
       expect(pool.workers).toBe(3);
     } finally {
       await pool.close();
@@ -356,8 +372,10 @@ describe('scanner: probe workers', () => {
     writeFileSync(broken, "throw new Error('cannot start');\n");
     const fallback = createProbePool(2, log, { workerFile: broken });
     try {
-      expect(await Promise.all(cases.map(([p, size]) => fallback.probe(p, size)))).toEqual(expected);
+      await fallback.settled;
       expect(fallback.workers).toBe(0);
+      expect(await Promise.all(cases.map(([p, size]) => fallback.probe(p, size)))).toEqual(expected);
+      expect(fallback.stats).toEqual({ inWorkers: 0, inThread: cases.length });
     } finally {
       await fallback.close();
     }

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { decodeChunked } from 'audio-decode';
@@ -151,7 +150,9 @@ async function decodeStreamed(
   let sourceRate = 0;
   let position = 0;
   let limit = Number.POSITIVE_INFINITY;
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  // Open first: a missing or unreadable file rejects here. A stream opened lazily would emit its error
+  // while decodeChunked is still loading the codec, with no listener yet: an uncaught exception.
+  const stream = (await open(path, 'r')).createReadStream({ highWaterMark: 256 * 1024 });
   try {
     for await (const chunk of decodeChunked(stream, format as StreamFormat)) {
       if (options.signal?.aborted) throw new Error('cancelled');

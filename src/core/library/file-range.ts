@@ -32,3 +32,41 @@ export function fileRange(handle: FileHandle, size: number): FileRange {
     },
   };
 }
+
+/** The part of a FileHandle that strtok3's FileTokenizer uses. */
+export interface TokenizerHandle {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number; buffer: Uint8Array }>;
+  close(): Promise<void>;
+}
+
+const BLOCK = 64 * 1024;
+
+/**
+ * Serves a tag parser's reads from `file` through two cached 64 KiB blocks. music-metadata reads token
+ * by token (frame headers, atoms, tag fields: 15-60 reads per file, many of a few bytes, hopping between
+ * the head and the tail); with the blocks a file costs a handful of reads. Reads larger than half a block
+ * go straight to the file.
+ */
+export function blockCachedHandle(file: FileRange): TokenizerHandle {
+  const blocks: { start: number; data: Buffer }[] = [];
+  return {
+    async read(buffer, offset, length, position) {
+      if (length > BLOCK / 2) {
+        const into = Buffer.from(buffer.buffer, buffer.byteOffset + offset, length);
+        return { bytesRead: await file.readInto(into, position, length), buffer };
+      }
+      let i = blocks.findIndex((b) => position >= b.start && position + length <= b.start + b.data.length);
+      if (i < 0) {
+        // Past the end the block is short (or empty), so the hit test above fails there: read it anew.
+        blocks.unshift({ start: position, data: await file.read(position, BLOCK) });
+        blocks.length = Math.min(blocks.length, 2);
+        i = 0;
+      }
+      const block = blocks[i] as { start: number; data: Buffer };
+      const n = Math.max(0, Math.min(length, block.start + block.data.length - position));
+      buffer.set(block.data.subarray(position - block.start, position - block.start + n), offset);
+      return { bytesRead: n, buffer };
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,6 +1,14 @@
+import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseBuffer, parseFile, type IAudioMetadata } from 'music-metadata';
-import type { FileRange } from './file-range.js';
+import {
+  CouldNotDetermineFileTypeError,
+  parseBuffer,
+  parseFromTokenizer,
+  UnsupportedFileTypeError,
+  type IAudioMetadata,
+} from 'music-metadata';
+import { FileTokenizer } from 'strtok3';
+import { blockCachedHandle, type FileRange } from './file-range.js';
 
 /**
  * A fresh options object per parse: music-metadata writes into it (the APEv2 footer it found), so a
@@ -46,6 +54,16 @@ async function wavpackMetadata(file: FileRange): Promise<IAudioMetadata | null> 
 }
 
 /**
+ * strtok3's random-access file tokenizer (what music-metadata's parseFile uses) over the probe's open
+ * file and block cache (file-range.ts) instead of a second handle read token by token.
+ */
+class RangeTokenizer extends FileTokenizer {
+  constructor(file: FileRange, path: string) {
+    super(blockCachedHandle(file) as unknown as FileHandle, { fileInfo: { path, size: file.size } });
+  }
+}
+
+/**
  * Tags and stream facts of a file, read without a full pass (no duration scan, covers skipped): the
  * measured facts for Ogg and MPEG come from duration.ts. WavPack takes a shortcut (see wavpackMetadata).
  */
@@ -54,5 +72,12 @@ export async function readMetadata(path: string, file: FileRange): Promise<IAudi
     const meta = await wavpackMetadata(file);
     if (meta) return meta;
   }
-  return parseFile(path, options());
+  try {
+    // The parser is chosen by the path's extension, as parseFile does.
+    return await parseFromTokenizer(new RangeTokenizer(file, path), options());
+  } catch (err) {
+    // parseFile names the file in these two errors; stored reasons stay as they were.
+    if (err instanceof CouldNotDetermineFileTypeError || err instanceof UnsupportedFileTypeError) err.message += `: ${path}`;
+    throw err;
+  }
 }

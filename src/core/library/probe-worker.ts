@@ -23,4 +23,6 @@ if (port) {
   port.on('message', (request: ProbeRequest) => {
     void answer(request).then((reply) => port.postMessage(reply));
   });
+  // Loaded (probe.ts and music-metadata with it): the pool may send work.
+  port.postMessage({ ready: true } satisfies ProbeReply);
 }

@@ -38,7 +38,7 @@ export interface ScanResult {
   unchanged: number;
   durationMs: number;
   problems: WalkProblem[];
-  /** Worker threads that probed the files (0: the core's own thread did, as for a handful of files). */
+  /** Worker threads that probed the files; 0: the core's own thread did (see ScanOptions.probeWorkers). */
   probeWorkers: number;
 }
 
@@ -52,8 +52,8 @@ export interface ScanOptions {
   progressIntervalMs?: number;
   /**
    * Worker threads that probe files (tag parsing, fingerprints and duration reading are CPU work that
-   * would otherwise share the core's one thread with the walk and the database writes). Default: one per
-   * core, at most 4 (see defaultProbeWorkers); 0 probes in the core's own thread.
+   * would otherwise share the core's one thread with the walk, the database writes and IPC). Default:
+   * see defaultProbeWorkers (one per core beyond two, at most 4); 0 probes in the core's own thread.
    */
   probeWorkers?: number;
   /** Fewer files to read than this are probed in the core's own thread: starting workers would cost more. */
@@ -69,12 +69,15 @@ type Job =
 
 type Outcome = { job: Job; probe: ProbeResult };
 
-/** Below this many files to read, a scan (a watcher's rescan, say) probes in its own thread. */
-const PROBE_WORKERS_MIN_FILES = 32;
+/**
+ * Below this many files to read (a watcher's rescan, say) a scan probes in its own thread: the files are
+ * read before workers would have loaded (0.1-0.5 s each), whose start-up would only cost CPU.
+ */
+const PROBE_WORKERS_MIN_FILES = 200;
 
 /**
  * Scans every library folder: walk -> skip unchanged (size + mtime) -> probe new and changed files at a
- * bounded concurrency, in a pool of worker threads (probe-pool.ts) -> write in batched transactions, in
+ * bounded concurrency, in worker threads where there are cores to spare (probe-pool.ts) -> write in batched transactions, in
  * walk order whatever order the probes finish in (so track ids and move matching do not depend on
  * timing) -> mark vanished files missing. A file that moved is recognised by its fingerprint and keeps
  * its track id. One bad file never aborts the scan, and every batch is committed as it completes, so a
@@ -209,6 +212,7 @@ async function readPhase(
     await readJobs(db, pool, jobs, gone, result, opts, onRead);
   } finally {
     await pool.close();
+    log.debug('files probed', { workers: result.probeWorkers, ...pool.stats });
   }
 }
 
