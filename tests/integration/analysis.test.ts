@@ -47,6 +47,27 @@ describe('analysis queue', () => {
     }
   });
 
+  it('starts again after a start that found nothing to do (the queue never sticks at "idle, N queued")', async () => {
+    const root = tempDir();
+    const core = await libraryWithPack(root, 2);
+    try {
+      await core.invoke('analysis-start', {});
+      await core.invoke('analysis-wait');
+      // Nothing queued: this run ends before it has begun.
+      expect(await core.invoke('analysis-start', {})).toEqual({ queued: 0 });
+      await core.invoke('analysis-wait');
+      core.context.db.prepare('DELETE FROM track_embeddings').run();
+      core.context.db.prepare('DELETE FROM segment_embeddings').run();
+      expect(await core.invoke('analysis-start', {})).toEqual({ queued: 2 });
+      const summary = await core.invoke('analysis-wait');
+      expect(summary).toMatchObject({ analyzed: 2, failed: 0 });
+      expect(await core.invoke('analysis-status')).toMatchObject({ state: 'idle', queued: 0 });
+      expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(2);
+    } finally {
+      await core.close();
+    }
+  });
+
   it('cuts quick and full segment plans and reuses quick results for full', async () => {
     const root = tempDir();
     const lib = join(root, 'lib');

@@ -161,6 +161,9 @@ export function createAnalysisService(
   };
 
   const run = async (): Promise<AnalysisSummary> => {
+    // Yield first: a run with nothing to do would otherwise settle (and clear `loop`) inside `run()`, before
+    // ensureRunning stores the promise in `loop`, which then never clears and no later start runs.
+    await Promise.resolve();
     const key = activeKey();
     summary = emptySummary(key);
     busyMs = 0;
