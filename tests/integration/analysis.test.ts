@@ -143,6 +143,34 @@ describe('analysis queue', () => {
     }
   });
 
+  it('two processes on one library (the app and `moodshelf analyze`) share the queue: no track is analysed twice', async () => {
+    const root = tempDir();
+    const core = await libraryWithPack(root, 16);
+    core.context.analysis.cancel();
+    await core.close();
+    const dataDir = join(root, 'data');
+    const runChild = () =>
+      new Promise<{ analyzed: number; failed: number }>((done, fail) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../support/analyze-child.ts'), dataDir]);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.once('error', fail);
+        child.once('exit', (code) =>
+          code === 0 ? done(JSON.parse(out) as { analyzed: number; failed: number }) : fail(new Error(`exit ${code}`)),
+        );
+      });
+    const [a, b] = await Promise.all([runChild(), runChild()]);
+    expect(a.failed + b.failed).toBe(0);
+    expect(a.analyzed + b.analyzed).toBe(16);
+    const db = new Database(join(dataDir, 'moodshelf.db'), { readonly: true });
+    try {
+      expect((db.prepare('SELECT COUNT(*) AS n FROM track_embeddings').get() as { n: number }).n).toBe(16);
+      expect((db.prepare('SELECT COUNT(*) AS n FROM analysis_queue').get() as { n: number }).n).toBe(0);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
   it('survives being killed mid-run: the queue resumes on restart and loses at most the track in flight', async () => {
     const root = tempDir();
     const core = await libraryWithPack(root, 40);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../api/events.js';
 import { decodeSegments } from '../audio/decode.js';
@@ -11,11 +13,31 @@ import {
   commitTrackAnalysis,
   enqueueTracks,
   clearQueue,
-  nextQueued,
+  claimNext,
+  releaseLeases,
+  renewLease,
   queueLength,
   recordAnalysisFailure,
   storedSegmentIndexes,
 } from './store.js';
+
+/** How long a claimed queue row stays this process's without renewal (renewed every third of it while working). */
+const LEASE_MS = 60_000;
+
+/**
+ * False when a lease owner (`host:pid:uuid`) is a process on this machine that no longer runs, so a killed
+ * app or CLI does not hold its track for the rest of the lease. Owners on other hosts count as alive.
+ */
+export function leaseOwnerAlive(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** What the analysis queue is doing, for progress bars and the analysis panel. */
 export interface AnalysisProgress {
@@ -83,6 +105,8 @@ export function createAnalysisService(
 ): AnalysisService {
   let state: AnalysisProgress['state'] = 'idle';
   let loop: Promise<AnalysisSummary> | null = null;
+  /** This process's name on the queue rows it leases (see claimNext). */
+  const leaseOwner = `${hostname()}:${process.pid}:${randomUUID()}`;
   let abort: AbortController | null = null;
   let resumeWaiter: (() => void) | null = null;
   let current: { id: number; title: string } | null = null;
@@ -180,9 +204,10 @@ export function createAnalysisService(
           continue;
         }
         if (signal.aborted) break;
-        const item = nextQueued(db, key, skip);
+        const item = claimNext(db, key, leaseOwner, LEASE_MS, skip, leaseOwnerAlive);
         if (!item) break;
         const t0 = Date.now();
+        const renew = setInterval(() => renewLease(db, key, item.trackId, leaseOwner, LEASE_MS), LEASE_MS / 3);
         try {
           await processOne(key, item.trackId, item.policy, signal);
           if (signal.aborted) break;
@@ -206,12 +231,18 @@ export function createAnalysisService(
           events.emit('analysis-track-done', { trackId: item.trackId, ok: false, error: reason });
           log.warn('analysis failed for a track', { trackId: item.trackId, reason });
         } finally {
+          clearInterval(renew);
           busyMs += Date.now() - t0;
           current = null;
         }
         progress.push(status());
       }
     } finally {
+      try {
+        releaseLeases(db, leaseOwner);
+      } catch (err) {
+        log.warn('could not release analysis leases', { err: errorMessage(err) });
+      }
       summary.cancelled = signal.aborted;
       summary.durationMs = Date.now() - started;
       state = 'idle';

@@ -67,14 +67,63 @@ export interface QueueItem {
   policy: string;
 }
 
-/** The next job for a pack: highest priority first, then oldest. */
-export function nextQueued(db: Db, packKey: string, skip: ReadonlySet<number> = new Set()): QueueItem | undefined {
-  const rows = db
-    .prepare(
-      'SELECT track_id AS trackId, policy FROM analysis_queue WHERE pack_key = ? ORDER BY priority DESC, queued_at, track_id LIMIT ?',
-    )
-    .all(packKey, skip.size + 1) as QueueItem[];
-  return rows.find((r) => !skip.has(r.trackId));
+/**
+ * Claims the next job for a pack (highest priority first, then oldest) for `owner` for `leaseMs`: rows
+ * leased by another live process are skipped, so the app and the CLI sharing a library never analyse a
+ * track twice. The claim is one IMMEDIATE transaction, so two processes cannot take the same row. A lease
+ * whose owner `ownerAlive` says is gone (a killed process on this machine) is taken over at once.
+ */
+export function claimNext(
+  db: Db,
+  packKey: string,
+  owner: string,
+  leaseMs: number,
+  skip: ReadonlySet<number> = new Set(),
+  ownerAlive: (owner: string) => boolean = () => true,
+): QueueItem | undefined {
+  return db
+    .transaction(() => {
+      const now = Date.now();
+      const rows = db
+        .prepare(
+          `SELECT track_id AS trackId, policy, lease_owner AS leaseOwner, lease_until AS leaseUntil FROM analysis_queue
+           WHERE pack_key = ? ORDER BY priority DESC, queued_at, track_id`,
+        )
+        .iterate(packKey) as IterableIterator<QueueItem & { leaseOwner: string | null; leaseUntil: number | null }>;
+      let item: QueueItem | undefined;
+      for (const r of rows) {
+        if (skip.has(r.trackId)) continue;
+        const free = r.leaseOwner === null || r.leaseUntil === null || r.leaseUntil < now || r.leaseOwner === owner;
+        if (free || !ownerAlive(r.leaseOwner as string)) {
+          item = { trackId: r.trackId, policy: r.policy };
+          break;
+        }
+      }
+      if (item)
+        db.prepare('UPDATE analysis_queue SET lease_owner = ?, lease_until = ? WHERE track_id = ? AND pack_key = ?').run(
+          owner,
+          now + leaseMs,
+          item.trackId,
+          packKey,
+        );
+      return item;
+    })
+    .immediate();
+}
+
+/** Extends `owner`'s lease on a job it is still working on (a long track on a slow model). */
+export function renewLease(db: Db, packKey: string, trackId: number, owner: string, leaseMs: number): void {
+  db.prepare('UPDATE analysis_queue SET lease_until = ? WHERE track_id = ? AND pack_key = ? AND lease_owner = ?').run(
+    Date.now() + leaseMs,
+    trackId,
+    packKey,
+    owner,
+  );
+}
+
+/** Gives back every lease `owner` holds (on pause, cancel or close), so another process can take them at once. */
+export function releaseLeases(db: Db, owner: string): void {
+  db.prepare('UPDATE analysis_queue SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
 }
 
 /** Number of queued jobs for a pack. */
