@@ -143,29 +143,33 @@ describe('analysis queue', () => {
     }
   });
 
-  it('two processes on one library (the app and `moodshelf analyze`) share the queue: no track is analysed twice', async () => {
+  it('two `moodshelf analyze` processes on one library share the queue: every track analysed once, integrity ok', async () => {
     const root = tempDir();
     const core = await libraryWithPack(root, 16);
     core.context.analysis.cancel();
     await core.close();
     const dataDir = join(root, 'data');
-    const runChild = () =>
+    const bin = resolve(import.meta.dirname, '../../bin/moodshelf.js');
+    const runCli = () =>
       new Promise<{ analyzed: number; failed: number }>((done, fail) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../support/analyze-child.ts'), dataDir]);
+        const child = spawn(process.execPath, [bin, '--data-dir', dataDir, 'analyze', '--json']);
         let out = '';
+        let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
         child.once('error', fail);
         child.once('exit', (code) =>
-          code === 0 ? done(JSON.parse(out) as { analyzed: number; failed: number }) : fail(new Error(`exit ${code}`)),
+          code === 0 ? done(JSON.parse(out) as { analyzed: number; failed: number }) : fail(new Error(`exit ${code}: ${err}`)),
         );
       });
-    const [a, b] = await Promise.all([runChild(), runChild()]);
+    const [a, b] = await Promise.all([runCli(), runCli()]);
     expect(a.failed + b.failed).toBe(0);
     expect(a.analyzed + b.analyzed).toBe(16);
     const db = new Database(join(dataDir, 'moodshelf.db'), { readonly: true });
     try {
       expect((db.prepare('SELECT COUNT(*) AS n FROM track_embeddings').get() as { n: number }).n).toBe(16);
       expect((db.prepare('SELECT COUNT(*) AS n FROM analysis_queue').get() as { n: number }).n).toBe(0);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       db.close();
     }
