@@ -49,6 +49,7 @@ Models and analysis:
 
 Tags:
   tag add|remove <track> "<label>"    tag a track (id or path) by hand, or remove a tag
+  tag list <track> [--json]          the track's own tags (accepted, manual, rejected), apart from predictions
   tags enable|disable <dir>           allow / stop writing tags into a library folder's files
   tags folders [--json]
   tags write [--dry-run] [--tracks ID,...] [--scores] [--json]

@@ -296,7 +296,7 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
     }
   });
 
-  it('CLI: tag add|remove, tags enable, tags write --dry-run/--tracks/--json, tags undo', async () => {
+  it('CLI: tag add|remove|list, tags enable, tags write --dry-run/--tracks/--json, tags undo', async () => {
     const root = tempDir();
     const lib = join(root, 'lib');
     const [a, b] = copyFixtures(lib, ['mp3.mp3', 'flac.flac']) as string[];
@@ -312,6 +312,14 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       expect((await run(['tag', 'add', basename(b as string), 'Bright'])).code).toBe(0);
       expect((await run(['tag', 'add', basename(b as string), 'Gone'])).code).toBe(0);
       expect((await run(['tag', 'remove', basename(b as string), 'Gone'])).out).toMatch(/Untagged/);
+      await core.invoke('tags-reject', { trackIds: [ids.get(b as string) as number], label: 'Dark' });
+      expect((await run(['tag', 'list', basename(b as string)])).out).toMatch(/1 tag, 1 rejection\n {2}manual +Bright\n {2}rejected +Dark/);
+      const listed = JSON.parse((await run(['tag', 'list', basename(b as string), '--json'])).out) as {
+        tags: { label: string }[];
+        rejected: string[];
+      };
+      expect(listed.tags.map((t) => t.label)).toEqual(['Bright']);
+      expect(listed.rejected).toEqual(['Dark']);
       expect((await run(['tags', 'enable', lib])).out).toMatch(/is on for/);
       const dry = await run(['tags', 'write', '--dry-run', '--json']);
       const preview = JSON.parse(dry.out) as { dryRun: boolean; counts: { write: number }; files: { path: string; moods: string[] }[] };

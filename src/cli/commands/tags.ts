@@ -1,12 +1,29 @@
 import type { Core } from '../../core/index.js';
 import type { FileTagReport, FileTagsResult } from '../../core/filetags/service.js';
 import type { FieldValues } from '../../core/filetags/tag-io.js';
+import type { TrackTags } from '../../core/tags/handlers.js';
+import { count } from '../format.js';
 import { type Command, UsageError, numberOption, output, positional, resolveTrack } from '../context.js';
 
-/** `tag add|remove <track> "<label>"`: a person's tag on one track (the tags domain's tags-add / tags-remove). */
+/** A track's own tags (accepted, manual) and rejections, apart from the model's predictions. */
+function formatTrackTags(t: TrackTags): string {
+  const lines = t.tags.map((g) => `  ${g.source.padEnd(8)} ${g.label}`);
+  lines.push(...t.rejected.map((label) => `  ${'rejected'.padEnd(8)} ${label}`));
+  if (lines.length === 0) return `Track ${t.trackId} has no tags of yours (predictions: moodshelf scores ${t.trackId})`;
+  return [`Track ${t.trackId}: ${count(t.tags.length, 'tag')}, ${count(t.rejected.length, 'rejection')}`, ...lines].join('\n');
+}
+
+/**
+ * `tag add|remove <track> "<label>"`: a person's tag on one track (the tags domain's tags-add / tags-remove);
+ * `tag list <track>`: the track's own tags, apart from predictions.
+ */
 export const tag: Command = async (c) => {
   const sub = c.args.positionals[1];
-  if (sub !== 'add' && sub !== 'remove') throw new UsageError(`unknown tag command "${sub ?? ''}" (add, remove)`);
+  if (sub === 'list') {
+    const t = await c.core.invoke('tags-list', { trackId: await resolveTrack(c.core, positional(c.args, 2, 'track id or path')) });
+    return output(c, t, () => formatTrackTags(t));
+  }
+  if (sub !== 'add' && sub !== 'remove') throw new UsageError(`unknown tag command "${sub ?? ''}" (add, remove, list)`);
   const trackId = await resolveTrack(c.core, positional(c.args, 2, 'track id or path'));
   const label = positional(c.args, 3, 'label');
   const r = await c.core.invoke(sub === 'add' ? 'tags-add' : 'tags-remove', { trackId, label });
