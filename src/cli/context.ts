@@ -28,6 +28,7 @@ export const CLI_OPTIONS = {
   vectors: { type: 'string' },
   'hub-endpoint': { type: 'string' },
   precision: { type: 'string' },
+  purge: { type: 'boolean', default: false },
   threads: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   tracks: { type: 'string', multiple: true },

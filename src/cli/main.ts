@@ -20,7 +20,8 @@ export const USAGE = `Usage: moodshelf [--data-dir DIR] <command> [options]
 Library:
   library add <dir>          add a folder to the library
   library list [--json]      list library folders
-  library remove <dir>       remove a folder (and its tracks) from the library; files are untouched
+  library remove <dir> [--purge]  remove a folder (and its tracks) from the library; files are untouched;
+                             tags and analyses are kept for when it comes back, unless --purge
   scan [--json]              index new, changed, moved and removed files
   tracks [--json] [--status ok|failed|missing] [--search TEXT] [--sort KEY] [--desc] [--limit N]
                              list tracks with their ids; --search matches titles, artists, albums,

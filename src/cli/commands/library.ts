@@ -15,8 +15,16 @@ export const library: Command = async (c) => {
     return output(c, folders, () => formatFolders(folders));
   }
   if (sub === 'remove') {
-    const r = await c.core.invoke('library-remove', { path: positional(c.args, 2, 'folder to remove') });
-    return output(c, r, () => `Removed ${r.folder.path} (${count(r.tracksRemoved, 'track')} dropped from the index; files untouched)`);
+    const purge = c.args.values.purge === true;
+    const r = await c.core.invoke('library-remove', { path: positional(c.args, 2, 'folder to remove'), purge });
+    return output(c, r, () =>
+      [
+        `Removed ${r.folder.path} (${count(r.tracksRemoved, 'track')} dropped from the index; files untouched)`,
+        ...(r.kept > 0
+          ? [`Kept the tags and analyses of ${count(r.kept, 'track')}: adding the folder back restores them (--purge deletes them)`]
+          : []),
+      ].join('\n'),
+    );
   }
   throw new UsageError(sub ? `unknown library command "${sub}"` : 'library needs a command: add, list or remove');
 };

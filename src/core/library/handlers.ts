@@ -1,7 +1,7 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, requireString } from '../api/validate.js';
+import { asObject, optionalBool, requireString } from '../api/validate.js';
 import type { ScanResult } from './scanner.js';
-import { addFolder, listFolders, removeFolder, type LibraryFolder } from './store.js';
+import { addFolder, listFolders, removeFolder, type FolderRemoval, type LibraryFolder } from './store.js';
 
 /** Handlers for library folders and scanning. Their signatures are the API contract. */
 export function createLibraryHandlers(ctx: CoreContext) {
@@ -15,12 +15,17 @@ export function createLibraryHandlers(ctx: CoreContext) {
       await ctx.library.foldersChanged();
       return folder;
     },
-    /** Removes a folder and its tracks from the index; files on disk are untouched. */
-    'library-remove': async (params: { path: string }): Promise<{ folder: LibraryFolder; tracksRemoved: number }> => {
-      const path = requireString(asObject(params, 'library-remove'), 'path', 'library-remove');
+    /**
+     * Removes a folder and its tracks from the index; files on disk are untouched. Tags and analyses are kept
+     * by content and come back when the folder is added again, unless `purge` is set.
+     */
+    'library-remove': async (params: { path: string; purge?: boolean }): Promise<FolderRemoval> => {
+      const o = asObject(params, 'library-remove');
+      const path = requireString(o, 'path', 'library-remove');
+      const purge = optionalBool(o, 'purge', 'library-remove') ?? false;
       // A scan must not write tracks for a folder that is being removed.
       await ctx.library.cancelAndWait();
-      const removed = removeFolder(ctx.db, path);
+      const removed = removeFolder(ctx.db, path, { purge });
       await ctx.library.foldersChanged();
       return removed;
     },

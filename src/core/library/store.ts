@@ -94,16 +94,58 @@ export function findFolder(db: Db, input: string): LibraryFolder | undefined {
   return listFolders(db).find((f) => candidates.has(f.path));
 }
 
-/** Removes a library folder and its tracks from the index (files on disk are never touched). */
-export function removeFolder(db: Db, input: string): { folder: LibraryFolder; tracksRemoved: number } {
+/** What removing a folder did: its tracks left the index; `kept` of them keep the person's data by content. */
+export interface FolderRemoval {
+  folder: LibraryFolder;
+  tracksRemoved: number;
+  /** Tracks whose tags, rejections or analyses were kept (restored when the same files are indexed again). */
+  kept: number;
+}
+
+/**
+ * Removes a library folder and its tracks from the index (files on disk are never touched). The person's
+ * tags and rejections and the tracks' analyses are kept by content fingerprint, so adding the folder back
+ * restores them on its first scan (migration 0008's trigger); `purge` deletes them instead.
+ */
+export function removeFolder(db: Db, input: string, opts: { purge?: boolean } = {}): FolderRemoval {
   const folder = findFolder(db, input);
   if (!folder) throw new UserError(`${resolve(input)} is not a library folder`, 'E_NOT_FOUND');
-  const tracksRemoved = db.transaction(() => {
-    const n = db.prepare('DELETE FROM tracks WHERE folder_id = ?').run(folder.id).changes;
+  return db.transaction(() => {
+    const kept = opts.purge ? 0 : keepTrackData(db, folder.id);
+    const tracksRemoved = db.prepare('DELETE FROM tracks WHERE folder_id = ?').run(folder.id).changes;
     db.prepare('DELETE FROM library_folders WHERE id = ?').run(folder.id);
-    return n;
+    return { folder, tracksRemoved, kept };
   })();
-  return { folder, tracksRemoved };
+}
+
+const KEEP_FROM = 'JOIN tracks t ON t.id = x.track_id WHERE t.folder_id = ? AND t.fingerprint IS NOT NULL';
+
+/** Copies a folder's per-track user data and analyses into the kept_* tables; returns how many tracks had any. */
+function keepTrackData(db: Db, folderId: number): number {
+  db.prepare(
+    `INSERT OR REPLACE INTO kept_track_tags (fingerprint, label, source, created_at)
+     SELECT t.fingerprint, x.label, x.source, x.created_at FROM track_tags x ${KEEP_FROM}`,
+  ).run(folderId);
+  db.prepare(
+    `INSERT OR REPLACE INTO kept_tag_rejections (fingerprint, label, created_at)
+     SELECT t.fingerprint, x.label, x.created_at FROM tag_rejections x ${KEEP_FROM}`,
+  ).run(folderId);
+  db.prepare(
+    `INSERT OR REPLACE INTO kept_track_embeddings (fingerprint, pack_key, policy, segment_count, embedding, analyzed_at)
+     SELECT t.fingerprint, x.pack_key, x.policy, x.segment_count, x.embedding, x.analyzed_at FROM track_embeddings x ${KEEP_FROM}`,
+  ).run(folderId);
+  db.prepare(
+    `INSERT OR REPLACE INTO kept_segment_embeddings (fingerprint, pack_key, segment_index, start_sec, embedding)
+     SELECT t.fingerprint, x.pack_key, x.segment_index, x.start_sec, x.embedding FROM segment_embeddings x ${KEEP_FROM}`,
+  ).run(folderId);
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM tracks t WHERE t.folder_id = ? AND t.fingerprint IS NOT NULL AND (
+         EXISTS (SELECT 1 FROM track_tags x WHERE x.track_id = t.id) OR EXISTS (SELECT 1 FROM tag_rejections x WHERE x.track_id = t.id)
+         OR EXISTS (SELECT 1 FROM track_embeddings x WHERE x.track_id = t.id))`,
+    )
+    .get(folderId) as { n: number };
+  return row.n;
 }
 
 /** Everything the scanner needs to know about the files already indexed under one folder. */
