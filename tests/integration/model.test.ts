@@ -18,6 +18,7 @@ import { clapFiles, DEFAULT_ALIGNMENT, planClapInstall, sentenceFiles } from '..
 import { catalogEntries } from '../../src/core/model/catalog.js';
 import { PRECISIONS } from '../../src/core/model/precision.js';
 import { useTempDirs } from '../support/temp.js';
+import { createCore } from '../../src/core/index.js';
 
 const tempDir = useTempDirs();
 const ref = packReference();
@@ -223,6 +224,28 @@ describe('pack installation', () => {
       );
       await expect(installPack(TINY_PACK, { packsDir: packs, precision: 'q8' })).rejects.toThrow(/a precision applies only to hf: sources/);
     } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('one install at a time', () => {
+  it('a second models-install of the same source while one runs joins it (the double click): one download, one pack', async () => {
+    const dir = tempDir();
+    const hub = await startHub({ repos: { 'test/tiny': TINY_PACK } });
+    const core = await createCore({ dataDir: join(dir, 'data'), threads: 1, hubEndpoint: hub.url });
+    try {
+      const [a, b] = await Promise.all([
+        core.invoke('models-install', { source: 'hf:test/tiny' }),
+        core.invoke('models-install', { source: 'hf:test/tiny' }),
+      ]);
+      expect(a.key).toBe(b.key);
+      expect(hub.requests.filter((q) => q.path.endsWith('audio/encoder.onnx') && q.range === null)).toHaveLength(1);
+      expect(await core.invoke('models-list')).toHaveLength(1);
+      // Once finished, installing again is a new install (not a join of a settled one).
+      expect((await core.invoke('models-install', { source: 'hf:test/tiny' })).key).toBe(a.key);
+    } finally {
+      await core.close();
       await hub.close();
     }
   });

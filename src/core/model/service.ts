@@ -42,31 +42,48 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
     return found;
   };
 
+  const installing = new Map<string, Promise<InstalledPack>>();
+  /** One install from start to record; `install` joins a running one for the same source. */
+  const installOnce = async (
+    source: string,
+    onProgress?: (p: InstallProgress) => void,
+    signal?: AbortSignal,
+    precision?: string,
+  ): Promise<InstalledPack> => {
+    const result = await installPack(source, {
+      packsDir: options.packsDir,
+      hubEndpoint: options.hubEndpoint,
+      onProgress,
+      signal,
+      precision,
+      check: async (dir, manifest) => {
+        // A throwaway runtime, so the staged files are not held open after the rename.
+        const probe = new ModelRuntime({ threads: options.threads });
+        try {
+          await checkPack(dir, manifest, probe, loadModel);
+        } finally {
+          await probe.dispose();
+        }
+      },
+    });
+    const key = recordPack(db, result.manifest, result.path, result.sizeBytes, result.source);
+    if (!activePackKey(db)) setActivePack(db, key);
+    if (loaded?.key === key) loaded = null;
+    log.info('installed model pack', { key, source: result.source });
+    return require(key).pack;
+  };
+
   const service: ModelService = {
     runtime,
     list: () => listPacks(db),
-    async install(source, onProgress, signal, precision) {
-      const result = await installPack(source, {
-        packsDir: options.packsDir,
-        hubEndpoint: options.hubEndpoint,
-        onProgress,
-        signal,
-        precision,
-        check: async (dir, manifest) => {
-          // A throwaway runtime, so the staged files are not held open after the rename.
-          const probe = new ModelRuntime({ threads: options.threads });
-          try {
-            await checkPack(dir, manifest, probe, loadModel);
-          } finally {
-            await probe.dispose();
-          }
-        },
-      });
-      const key = recordPack(db, result.manifest, result.path, result.sizeBytes, result.source);
-      if (!activePackKey(db)) setActivePack(db, key);
-      if (loaded?.key === key) loaded = null;
-      log.info('installed model pack', { key, source: result.source });
-      return require(key).pack;
+    install(source, onProgress, signal, precision) {
+      // A second install of the same source while one runs joins it instead of writing the same .part files.
+      const joinKey = `${source}\u0000${precision ?? ''}`;
+      const running = installing.get(joinKey);
+      if (running) return running;
+      const job = installOnce(source, onProgress, signal, precision).finally(() => installing.delete(joinKey));
+      installing.set(joinKey, job);
+      return job;
     },
     use(ref) {
       const { pack } = require(ref);
