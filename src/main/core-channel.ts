@@ -81,11 +81,25 @@ function failure(message: string, code: string): InvokeReply {
 }
 
 /**
- * The default timeout policy: a full `library-scan` resolves only when the scan ends (which can take
- * many minutes on a large library), so it has none; everything else gets 60 s. 0 means no timeout.
+ * Requests that run as long as their work does and report progress as events meanwhile: a full scan, a model
+ * install (hundreds of MB on a slow line), waiting for the analysis, writing or previewing tags in many files,
+ * the feature export and an alignment over a big vocabulary. A timeout on them would report a failure while
+ * the work goes on.
  */
+export const LONG_REQUESTS: ReadonlySet<string> = new Set([
+  'library-scan',
+  'models-install',
+  'analysis-wait',
+  'analysis-export-features',
+  'filetags-preview',
+  'filetags-write',
+  'filetags-undo',
+  'labels-align',
+]);
+
+/** The default timeout policy: none for {@link LONG_REQUESTS}, 60 s for everything else. 0 means no timeout. */
 export function defaultTimeoutMs(name: string): number {
-  return name === 'library-scan' ? 0 : 60_000;
+  return LONG_REQUESTS.has(name) ? 0 : 60_000;
 }
 
 /** Options for {@link createCoreClient}. */

@@ -1,9 +1,19 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCoreClient, serveCore, type HostMessage, type MainMessage, type Transport } from '../../src/main/core-channel.js';
+import {
+  createCoreClient,
+  defaultTimeoutMs,
+  LONG_REQUESTS,
+  serveCore,
+  type HostMessage,
+  type MainMessage,
+  type Transport,
+} from '../../src/main/core-channel.js';
 import { createCore } from '../../src/core/index.js';
 import { generateLibrary } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
+import { startHub } from '../support/hub-server.js';
+import { TINY_PACK } from '../support/packs.js';
 
 const tempDir = useTempDirs();
 
@@ -36,6 +46,31 @@ describe('core channel (main <-> utility process)', () => {
     expect(await client.invoke('no-such-thing', [])).toMatchObject({ ok: false, error: { code: 'E_UNKNOWN' } });
     expect(client.pendingCount()).toBe(0);
     await server.close();
+  });
+
+  it('gives long requests no timeout: a model install that outlasts the 60 s policy still succeeds (same client as the app)', async () => {
+    const root = tempDir();
+    const hub = await startHub({ repos: { 'test/tiny': TINY_PACK } });
+    const p = pipe();
+    const timers: (() => void)[] = [];
+    // Default policy; any timer the client arms fires at once below, as if the request had taken minutes.
+    const client = createCoreClient(p.main, { setTimer: (fn) => (timers.push(fn), timers.length), clearTimer: () => undefined });
+    const core = createCore({ dataDir: join(root, 'data'), hubEndpoint: hub.url });
+    const server = serveCore(p.host, core);
+    try {
+      const install = client.invoke('models-install', [{ source: 'hf:test/tiny' }]);
+      const status = client.invoke('status-get', []);
+      for (const fire of timers.splice(0)) fire();
+      expect(await status).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT' } });
+      expect(await install).toMatchObject({ ok: true, value: { key: 'tiny-joint@1.0.0' } });
+      const names = Object.keys((await core).handlers);
+      for (const name of LONG_REQUESTS) expect(names).toContain(name);
+      expect(defaultTimeoutMs('models-install')).toBe(0);
+      expect(defaultTimeoutMs('status-get')).toBe(60_000);
+    } finally {
+      await server.close();
+      await hub.close();
+    }
   });
 
   it('ignores malformed and unknown replies and times requests out', async () => {
