@@ -1,10 +1,8 @@
 // Removing a library folder must not lose what the person made: tags, rejections and analyses are kept by
 // content fingerprint and restored when the folder is added back; --purge deletes them.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src/core/index.js';
-import { generateLibrary } from '../support/library-gen.js';
-import { TINY_PACK } from '../support/packs.js';
+import type { Core } from '../../src/core/index.js';
+import { analysedLibrary } from '../support/analysed-library.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
@@ -20,14 +18,8 @@ async function idsByPath(core: Core): Promise<Map<string, number>> {
 describe('removing a library folder', () => {
   it('keeps tags, rejections and analyses by content; adding the folder back restores them; --purge deletes them', async () => {
     const root = tempDir();
-    const lib = generateLibrary(join(root, 'lib'), 6, 0);
-    const core = await createCore({ dataDir: join(root, 'data'), threads: 1 });
+    const { core, lib } = await analysedLibrary(root, 6);
     try {
-      await core.invoke('library-add', { path: lib.root });
-      await core.invoke('library-scan');
-      await core.invoke('models-install', { source: TINY_PACK });
-      await core.invoke('analysis-start', {});
-      await core.invoke('analysis-wait');
       const before = await idsByPath(core);
       const [a, b] = [...before.entries()];
       await core.invoke('tags-add', { trackId: a?.[1] as number, label: 'rainy sunday' });
