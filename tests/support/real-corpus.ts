@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { oggCrc } from '../../src/core/library/ogg-duration.js';
 
 const run = promisify(execFile);
 
@@ -399,16 +400,6 @@ export async function ensureRealCorpus(options: { root?: string; jobs?: number; 
   }
 }
 
-const OGG_CRC = (() => {
-  const table = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    table[i] = r >>> 0;
-  }
-  return table;
-})();
-
 /** Start and length of every Ogg page (header + body). */
 function oggPages(bytes: Buffer): { start: number; length: number }[] {
   const pages: { start: number; length: number }[] = [];
@@ -425,12 +416,7 @@ function oggPages(bytes: Buffer): { start: number; length: number }[] {
 }
 
 function fixOggCrc(bytes: Buffer, page: { start: number; length: number }): void {
-  bytes.writeUInt32LE(0, page.start + 22);
-  let crc = 0;
-  for (let i = page.start; i < page.start + page.length; i++) {
-    crc = ((crc << 8) ^ (OGG_CRC[((crc >>> 24) ^ (bytes[i] as number)) & 0xff] as number)) >>> 0;
-  }
-  bytes.writeUInt32LE(crc, page.start + 22);
+  bytes.writeUInt32LE(oggCrc(bytes.subarray(page.start, page.start + page.length)), page.start + 22);
 }
 
 /**
