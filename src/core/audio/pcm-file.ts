@@ -108,7 +108,7 @@ async function aiffLayout(handle: FileHandle, fileSize: number, aifc: boolean): 
  * The layout of an uncompressed WAV or AIFF file, or null for anything else (ADPCM, µ-law, compressed
  * AIFF-C, RF64, damaged headers): those go through the streaming decoder instead.
  */
-export async function readPcmLayout(handle: FileHandle, fileSize: number): Promise<PcmLayout | null> {
+async function readPcmLayout(handle: FileHandle, fileSize: number): Promise<PcmLayout | null> {
   const form = await readBytes(handle, 0, 12);
   if (form.length < 12) return null;
   const id = form.toString('latin1', 0, 4);
@@ -132,7 +132,7 @@ function sampleReader(layout: PcmLayout): (b: Buffer, at: number) => number {
 }
 
 /** Converts interleaved frames to mono (the mean of the channels, as downmix() does). */
-export function framesToMono(bytes: Buffer, layout: PcmLayout): Float32Array {
+function framesToMono(bytes: Buffer, layout: PcmLayout): Float32Array {
   const read = sampleReader(layout);
   const { channels, bytesPerSample } = layout;
   const frameBytes = channels * bytesPerSample;

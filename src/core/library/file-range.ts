@@ -34,7 +34,7 @@ export function fileRange(handle: FileHandle, size: number): FileRange {
 }
 
 /** The part of a FileHandle that strtok3's FileTokenizer uses. */
-export interface TokenizerHandle {
+interface TokenizerHandle {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number; buffer: Uint8Array }>;
   close(): Promise<void>;
 }

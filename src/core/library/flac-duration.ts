@@ -1,3 +1,4 @@
+import { id3v2Length } from './mpeg-duration.js';
 import type { FileRange } from './file-range.js';
 
 /** The STREAMINFO facts that locate a frame in time. */
@@ -12,11 +13,7 @@ export interface FlacStreamInfo {
 
 /** Reads STREAMINFO, which the format requires as the first metadata block. */
 export function readStreamInfo(head: Buffer): FlacStreamInfo | null {
-  let offset = 0;
-  if (head.toString('latin1', 0, 3) === 'ID3' && head.length >= 10) {
-    offset = 10 + (((head[6] as number) & 0x7f) << 21) + (((head[7] as number) & 0x7f) << 14);
-    offset += (((head[8] as number) & 0x7f) << 7) + ((head[9] as number) & 0x7f);
-  }
+  const offset = id3v2Length(head, 0);
   if (offset + 42 > head.length || head.toString('latin1', offset, offset + 4) !== 'fLaC') return null;
   if (((head[offset + 4] as number) & 0x7f) !== 0) return null;
   const si = offset + 8;

@@ -9,6 +9,7 @@ import {
 } from 'music-metadata';
 import { FileTokenizer } from 'strtok3';
 import { blockCachedHandle, type FileRange } from './file-range.js';
+import { apeTagSize } from './mpeg-duration.js';
 
 /**
  * A fresh options object per parse: music-metadata writes into it (the APEv2 footer it found), so a
@@ -30,7 +31,7 @@ async function trailingTags(file: FileRange): Promise<Buffer | null> {
   if (footerAt < 0 || last.toString('latin1', footerAt, footerAt + 8) !== 'APETAGEX') {
     return id3v1 ? last.subarray(last.length - 128) : null;
   }
-  const tagSize = last.readUInt32LE(footerAt + 12) + (last.readUInt32LE(footerAt + 20) & 0x80000000 ? 32 : 0);
+  const tagSize = apeTagSize(last, footerAt);
   if (tagSize > MAX_TAIL) return null;
   return file.read(file.size - id3v1 - tagSize, tagSize + id3v1);
 }

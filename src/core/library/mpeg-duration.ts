@@ -134,7 +134,7 @@ function readXing(b: Uint8Array, at: number): VbrHeader | null {
 }
 
 /** Reads the Xing/Info header (after the side information) or the VBRI header (at byte 36) of a first frame. */
-export function readVbrHeader(b: Uint8Array, at: number, f: MpegFrame): VbrHeader | null {
+function readVbrHeader(b: Uint8Array, at: number, f: MpegFrame): VbrHeader | null {
   const side = at + 4 + sideInfoLength(f);
   for (const p of [side, side + 2]) {
     if (p + 16 <= b.length && p + 16 <= at + f.size) {
@@ -150,7 +150,8 @@ export function readVbrHeader(b: Uint8Array, at: number, f: MpegFrame): VbrHeade
   return null;
 }
 
-function id3v2Length(b: Uint8Array, at: number): number {
+/** Bytes of the ID3v2 tag starting at `at` (header, body and footer), or 0 where there is none. */
+export function id3v2Length(b: Uint8Array, at: number): number {
   if (at + 10 > b.length || b[at] !== 0x49 || b[at + 1] !== 0x44 || b[at + 2] !== 0x33) return 0;
   const syncsafe = (((b[at + 6] as number) & 0x7f) << 21) | (((b[at + 7] as number) & 0x7f) << 14);
   const size = syncsafe | (((b[at + 8] as number) & 0x7f) << 7) | ((b[at + 9] as number) & 0x7f);
@@ -167,8 +168,13 @@ async function audioStart(file: FileRange): Promise<number> {
   }
 }
 
+/** Bytes of the APEv2 tag whose 32-byte footer starts at `footerAt` (the optional header included). */
+export function apeTagSize(b: Buffer, footerAt: number): number {
+  return b.readUInt32LE(footerAt + 12) + (b.readUInt32LE(footerAt + 20) & 0x80000000 ? 32 : 0);
+}
+
 /** Byte offset where trailing tags (ID3v1, Lyrics3v2, APEv2, in any order) begin. */
-export async function audioEnd(file: FileRange, start: number): Promise<number> {
+async function audioEnd(file: FileRange, start: number): Promise<number> {
   let end = file.size;
   for (;;) {
     const tail = await file.read(Math.max(start, end - 160), Math.min(160, end - start));
@@ -176,8 +182,7 @@ export async function audioEnd(file: FileRange, start: number): Promise<number> 
       tail.length >= fromEnd && tail.toString('latin1', tail.length - fromEnd, tail.length - fromEnd + s.length) === s;
     if (at('TAG', 128)) end -= 128;
     else if (at('APETAGEX', 32)) {
-      const f = tail.subarray(tail.length - 32);
-      end -= f.readUInt32LE(12) + (f.readUInt32LE(20) & 0x80000000 ? 32 : 0);
+      end -= apeTagSize(tail, tail.length - 32);
     } else if (at('LYRICS200', 9) && /^\d{6}$/.test(tail.toString('latin1', tail.length - 15, tail.length - 9))) {
       end -= Number(tail.toString('latin1', tail.length - 15, tail.length - 9)) + 15;
     } else return end;

@@ -99,7 +99,7 @@ export function findAudioStream(head: Buffer): OggAudioStream | null {
  * The last page of `serial` in `tail` that carries a granule position, searched backwards. Each candidate
  * must have a valid checksum, so "OggS" bytes inside compressed audio are never taken for a page.
  */
-export function lastPage(tail: Buffer, serial: number): OggPage | null {
+function lastPage(tail: Buffer, serial: number): OggPage | null {
   for (let at = tail.lastIndexOf('OggS'); at >= 0; at = at === 0 ? -1 : tail.lastIndexOf('OggS', at - 1)) {
     const page = readPage(tail, at);
     if (page && page.serial === serial && page.granule >= 0n) return page;

@@ -36,7 +36,7 @@ export interface ProbePool {
 }
 
 /** More workers than this only add start-up time and memory: the scan's bounded concurrency (8 files) feeds few. */
-export const MAX_PROBE_WORKERS = 4;
+const MAX_PROBE_WORKERS = 4;
 
 /**
  * How many probe workers a scan uses by default: one per core beyond two (kept for the core's own

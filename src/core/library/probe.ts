@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import type { IAudioMetadata } from 'music-metadata';
 import { errnoCode, errorMessage } from '../util/errors.js';
 import { describeFsError } from './walk.js';
+import { noStreamReason, tagsOnlyReason } from './reasons.js';
 import { AUDIO_EXTENSIONS } from './formats.js';
 import { moodsFromMetadata } from '../filetags/mood-fields.js';
 import { fileRange } from './file-range.js';
@@ -89,7 +90,7 @@ export function interpretMetadata(path: string, size: number, meta: IAudioMetada
   const duration = measured?.duration ?? finite(f.duration);
   const sampleRate = measured?.sampleRate ?? finite(f.sampleRate);
   if (!f.container || !sampleRate || duration === null) {
-    return `Not a readable ${kind} file: no audio stream could be found in it (wrong extension, or damaged)`;
+    return noStreamReason(kind);
   }
   const warnings = meta.quality.warnings.map((w) => w.message);
   if (warnings.some((w) => /data chunk length exceeding file length/i.test(w))) {
@@ -105,7 +106,7 @@ export function interpretMetadata(path: string, size: number, meta: IAudioMetada
     }
   }
   if (duration > 0 && bitrate === 0) {
-    return `The ${kind} file is truncated: it contains tags but no audio data`;
+    return tagsOnlyReason(kind);
   }
   const c = meta.common;
   return {

@@ -9,7 +9,7 @@ interface WavPackBlock {
 }
 
 /** Reads the block header at `at`, or null unless "wvpk", a plausible size and a known version are there. */
-export function readBlock(b: Buffer, at: number): WavPackBlock | null {
+function readBlock(b: Buffer, at: number): WavPackBlock | null {
   if (at + 32 > b.length || b.toString('latin1', at, at + 4) !== 'wvpk') return null;
   const size = b.readUInt32LE(at + 4);
   const version = b.readUInt16LE(at + 8);
