@@ -185,9 +185,6 @@ export function createAnalysisService(
   };
 
   const run = async (): Promise<AnalysisSummary> => {
-    // Yield first: a run with nothing to do would otherwise settle (and clear `loop`) inside `run()`, before
-    // ensureRunning stores the promise in `loop`, which then never clears and no later start runs.
-    await Promise.resolve();
     const key = activeKey();
     summary = emptySummary(key);
     busyMs = 0;
@@ -251,7 +248,6 @@ export function createAnalysisService(
       progress.push(status());
       progress.flush();
       events.emit('analysis-finished', summary);
-      loop = null;
     }
     return summary;
   };
@@ -263,10 +259,17 @@ export function createAnalysisService(
   };
 
   const ensureRunning = (): void => {
-    if (loop || closed) return;
+    // A settled run sets state idle before `loop` is cleared: it does not block a new one.
+    if ((loop && state !== 'idle') || closed) return;
     state = 'running';
-    loop = run();
-    loop.catch((err: unknown) => log.error('analysis stopped', { err: errorMessage(err) }));
+    // The owner of `loop` clears it, once this run has settled (a run with nothing to do settles at once).
+    const running = run();
+    loop = running;
+    running
+      .catch((err: unknown) => log.error('analysis stopped', { err: errorMessage(err) }))
+      .finally(() => {
+        if (loop === running) loop = null;
+      });
   };
 
   const service: AnalysisService = {
@@ -288,7 +291,7 @@ export function createAnalysisService(
         state = 'running';
         resumeWaiter?.();
         resumeWaiter = null;
-      } else if (!loop && activeKey() && queueLength(db, activeKey() as string) > 0) {
+      } else if (activeKey() && queueLength(db, activeKey() as string) > 0) {
         ensureRunning();
       }
     },
