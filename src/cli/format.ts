@@ -30,7 +30,7 @@ export function formatScanResult(r: ScanResult): string {
 }
 
 /** Header of {@link formatTracks}' columns: the id is what other commands take (scores, tag, playlists). */
-export const TRACKS_HEADER = `${'ID'.padStart(6)}  ${'STATUS'.padEnd(7)}  ${'LENGTH'.padStart(7)}  TRACK`;
+const TRACKS_HEADER = `${'ID'.padStart(6)}  ${'STATUS'.padEnd(7)}  ${'LENGTH'.padStart(7)}  TRACK`;
 
 /** One line per track: id, status, duration, artist – title, then the reason for failures. */
 export function formatTracks(tracks: Track[], total: number): string {

@@ -21,7 +21,7 @@ const f32 = new Float32Array(1);
 const i32 = new Int32Array(f32.buffer);
 
 /** The next float32 above `x` (as float32): scores are float32, so "> t" is ">= the next float32 after t". */
-export function nextFloat32Up(x: number): number {
+function nextFloat32Up(x: number): number {
   f32[0] = x;
   const v = f32[0] as number;
   if (v === 0) {
@@ -202,7 +202,7 @@ function describeFilters(f: RuleFilters | undefined): string[] {
 }
 
 /** A rule's conditions, filters, order and limits on one line. */
-export function describeRule(rule: PlaylistRule): string {
+function describeRule(rule: PlaylistRule): string {
   const parts = [rule.match ? describeNode(rule.match) : 'every analysed track', ...describeFilters(rule.filters)];
   if (rule.sort)
     parts.push(rule.sort.by === 'score' ? `by ${rule.sort.label}` : `by ${rule.sort.by}${rule.sort.descending ? ' (descending)' : ''}`);

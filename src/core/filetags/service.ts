@@ -4,7 +4,6 @@
  * read-only or vanished file is reported and skipped; every write goes through a temporary copy, fsync
  * and an atomic rename (safe-write); each file's previous field values are logged before it is replaced.
  */
-import { stat } from 'node:fs/promises';
 import type { CoreContext } from '../api/context.js';
 import { trackLabelScores } from '../analysis/song-tags.js';
 import { fingerprintFile } from '../library/probe.js';
@@ -100,9 +99,9 @@ function fsReason(err: unknown): string {
 async function followRewrite(ctx: CoreContext, trackId: number | null, path: string, before: FileSnapshot | null): Promise<void> {
   if (trackId === null) return;
   try {
-    const s = await stat(path);
-    const fingerprint = await fingerprintFile(path, s.size);
-    updateTrackIdentity(ctx.db, trackId, before ?? { size: -1, mtimeMs: -1 }, { size: s.size, mtimeMs: s.mtimeMs, fingerprint });
+    const now = await snapshotFile(path);
+    const fingerprint = await fingerprintFile(path, now.size);
+    updateTrackIdentity(ctx.db, trackId, before ?? { size: -1, mtimeMs: -1 }, { ...now, fingerprint });
   } catch (err) {
     ctx.log.warn('could not record the identity of a rewritten file', { path, err: errorMessage(err) });
   }

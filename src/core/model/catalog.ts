@@ -2,8 +2,9 @@ import raw from './catalog.json' with { type: 'json' };
 import { clapSource } from './hub-adapters.js';
 import { isPrecision, precisionLabel, type Precision } from './precision.js';
 
+const SIZE_SOURCES = ['hub-listing', 'hub-page', 'hub-page-rounded', 'recorded-elsewhere', 'estimate'] as const;
 /** Where a catalog size figure comes from (see `sizeSources` in catalog.json). */
-export type SizeSource = 'hub-listing' | 'hub-page' | 'hub-page-rounded' | 'recorded-elsewhere' | 'estimate';
+export type SizeSource = (typeof SIZE_SOURCES)[number];
 
 /** One file a catalog variant downloads. */
 export interface CatalogFile {
@@ -68,12 +69,10 @@ interface RawPack {
   sizes: { clap: Record<string, RawSize>; alignment: Record<string, RawSize> };
 }
 
-const SOURCES: readonly SizeSource[] = ['hub-listing', 'hub-page', 'hub-page-rounded', 'recorded-elsewhere', 'estimate'];
-
 function file(p: RawPack, folder: 'clap' | 'alignment-encoder', path: string): CatalogFile {
   const repo = folder === 'clap' ? { repo: p.repo, revision: p.revision } : p.alignment;
   const s = (folder === 'clap' ? p.sizes.clap : p.sizes.alignment)[path];
-  if (!s || !(SOURCES as readonly string[]).includes(s.sizeSource))
+  if (!s || !(SIZE_SOURCES as readonly string[]).includes(s.sizeSource))
     throw new Error(`catalog.json: ${repo.repo} ${path} has no size or an unknown sizeSource`);
   return { ...repo, folder, path, size: s.size, sizeSource: s.sizeSource as SizeSource };
 }

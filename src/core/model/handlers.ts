@@ -3,9 +3,6 @@ import { asObject, optionalString, requireString } from '../api/validate.js';
 import { catalogEntries, type CatalogEntry } from './catalog.js';
 import type { InstalledPack } from './pack-store.js';
 
-/** The catalog's shapes, for callers that import them with the handlers. */
-export type { CatalogEntry, CatalogVariant, CatalogFile } from './catalog.js';
-
 /** Handlers for model packs. Their signatures are the API contract. */
 export function createModelHandlers(ctx: CoreContext) {
   return {

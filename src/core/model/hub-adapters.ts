@@ -150,9 +150,9 @@ async function fetchPlanned(
   for (const f of r.files) {
     const target = join(dest, r.folder, f.path);
     const label = `hf:${r.repo}@${r.commit.slice(0, 12)}: ${f.path}`;
-    const have = await checkAgainstListing(target, f);
-    if ('mismatch' in have) {
-      if (have.mismatch !== 'missing') await rm(target, { force: true });
+    const mismatch = await checkAgainstListing(target, f);
+    if (mismatch !== null) {
+      if (mismatch !== 'missing') await rm(target, { force: true });
       const start = done.bytes;
       await downloadFile(`${base}/${f.path.split('/').map(encodeURIComponent).join('/')}`, target, {
         label,
@@ -186,7 +186,7 @@ export async function adaptClapRepo(source: string, o: ClapRepoOptions, dest: st
     );
   // config.json first: a repository that is not a CLAP is refused before anything large is fetched.
   const configPath = join(dest, 'clap', 'config.json');
-  if ('mismatch' in (await checkAgainstListing(configPath, configEntry))) {
+  if ((await checkAgainstListing(configPath, configEntry)) !== null) {
     await rm(configPath, { force: true });
     await downloadFile(`${o.endpoint}/${o.repo}/resolve/${commit}/config.json`, configPath, {
       label: `hf:${o.repo}@${commit.slice(0, 12)}: config.json`,

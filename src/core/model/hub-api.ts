@@ -109,21 +109,23 @@ export async function gitBlobSha1(path: string): Promise<string> {
 }
 
 /**
- * Checks a file on disk against its listing entry (size, then sha256 or the git blob id) and returns its
- * sha256, or a reason why it does not match.
+ * Checks a file on disk against its listing entry (size, then sha256 or the git blob id): null when it
+ * matches, else why not ('missing' when there is no file). Each file is hashed once, with the hash the
+ * listing gives for it.
  */
-export async function checkAgainstListing(path: string, f: HubFile): Promise<{ sha256: string } | { mismatch: string }> {
+export async function checkAgainstListing(path: string, f: HubFile): Promise<string | null> {
   const size = await stat(path).then(
     (s) => s.size,
     () => -1,
   );
-  if (size < 0) return { mismatch: 'missing' };
-  if (size !== f.size) return { mismatch: `${size} bytes, the hub lists ${f.size}` };
-  const sha256 = await sha256File(path);
-  if (f.sha256 && sha256 !== f.sha256) return { mismatch: `sha256 ${sha256.slice(0, 12)}…, the hub lists ${f.sha256.slice(0, 12)}…` };
-  if (!f.sha256 && f.gitSha1) {
+  if (size < 0) return 'missing';
+  if (size !== f.size) return `${size} bytes, the hub lists ${f.size}`;
+  if (f.sha256) {
+    const sha256 = await sha256File(path);
+    if (sha256 !== f.sha256) return `sha256 ${sha256.slice(0, 12)}…, the hub lists ${f.sha256.slice(0, 12)}…`;
+  } else if (f.gitSha1) {
     const blob = await gitBlobSha1(path);
-    if (blob !== f.gitSha1) return { mismatch: `git blob ${blob.slice(0, 12)}…, the hub lists ${f.gitSha1.slice(0, 12)}…` };
+    if (blob !== f.gitSha1) return `git blob ${blob.slice(0, 12)}…, the hub lists ${f.gitSha1.slice(0, 12)}…`;
   }
-  return { sha256 };
+  return null;
 }

@@ -48,7 +48,7 @@ export function entryPath(trackPath: string, playlistFile: string, mode: PathMod
  * paths stay paths (the point of relative mode is a playlist that moves with the music); for VLC and
  * such names, XSPF is the portable choice.
  */
-export function m3uLocation(trackPath: string, playlistFile: string, mode: PathMode): string {
+function m3uLocation(trackPath: string, playlistFile: string, mode: PathMode): string {
   if (/[\r\n]/.test(trackPath) || /[ \t]$/.test(trackPath)) return fileUri(trackPath);
   const p = entryPath(trackPath, playlistFile, mode);
   if (isAbsolute(p)) return /[#?%]/.test(p) ? fileUri(p) : p;
@@ -89,7 +89,7 @@ export function xmlEscape(s: string): string {
  * characters A-Z a-z 0-9 - . _ ~ is encoded, reserved ones included ("#", "?", "%", "&", "[", ...), so
  * the result means the same to every URI parser.
  */
-export function encodePathSegment(segment: string): string {
+function encodePathSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/[!'()*]/g, (ch) => `%${(ch.codePointAt(0) as number).toString(16).toUpperCase()}`);
 }
 
@@ -97,7 +97,7 @@ export function encodePathSegment(segment: string): string {
  * An absolute path as a file:// URI with every segment encoded by {@link encodePathSegment}:
  * file:///music/Bj%C3%B6rk/... on POSIX, file:///C:/Music/... and file://server/share/... on Windows.
  */
-export function fileUri(absPath: string): string {
+function fileUri(absPath: string): string {
   // Node's converter knows the platform's path rules (drives, UNC hosts); its encoding is then made strict.
   const url = pathToFileURL(absPath);
   const segments = url.pathname.split('/').map((s, i) => (i === 1 && /^[A-Za-z]:$/.test(s) ? s : encodePathSegment(decodeURIComponent(s))));
