@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 
 const root = import.meta.dirname;
-const migrationsSrc = resolve(root, 'src/core/db/migrations');
+const migrationsSrc = resolve(root, 'src/core/kernel/migrations');
 
 /** Copies the core's SQL migrations next to the bundled core host (out/main/migrations). */
 function copyMigrations(): Plugin {

@@ -1,13 +1,32 @@
 // Lint rules, including the architecture's boundaries:
 // - src/core never imports electron or any host (main, preload, renderer, cli): it runs under plain Node;
 // - src/renderer imports only *types* from src/core and nothing from Node or Electron;
-// - the CLI never imports electron; nobody writes to the console (use the logger).
+// - the CLI never imports electron; nobody writes to the console (use the logger);
+// - src/core has no import cycle; the kernel imports no domain; no domain imports the composition root
+//   (compose.ts), the host entry (index.ts) or the contract (contract.ts).
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
 
 const HOSTS = ['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**'];
+const ROOT = ['**/compose.js', '**/compose.ts', '**/core/index.js', '../index.js', './index.js', '**/contract.js'];
+const DOMAINS = [
+  'library',
+  'tracks',
+  'status',
+  'model',
+  'analysis',
+  'labels',
+  'tags',
+  'playlists',
+  'filetags',
+  'settings',
+  'jobs',
+  'audio',
+  'media',
+];
 
 export default tseslint.config(
   {
@@ -55,6 +74,48 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
           patterns: [{ group: HOSTS, message: 'src/core must not depend on a host.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver-next': [
+        importX.createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } }),
+      ],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    files: DOMAINS.map((d) => `src/core/${d}/**`),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
+          patterns: [
+            { group: HOSTS, message: 'src/core must not depend on a host.' },
+            { group: ROOT, message: 'A domain gets its dependencies from the composition root; it never imports it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/kernel/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
+          patterns: [
+            { group: HOSTS, message: 'src/core must not depend on a host.' },
+            { group: ['../*', '!../kernel'], message: 'The kernel is the bottom layer: it imports no domain.' },
+          ],
         },
       ],
     },

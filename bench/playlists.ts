@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CoreContext } from '../src/core/api/context.js';
 import { createIndexCache } from '../src/core/analysis/embedding-index.js';
 import { commitTrackAnalysis } from '../src/core/analysis/store.js';
-import { openDatabase, type Db } from '../src/core/db/database.js';
+import { openDatabase, type Db } from '../src/core/kernel/database.js';
 import { l2normalize } from '../src/core/model/joint-model.js';
 import { createPlaylistHandlers } from '../src/core/playlists/handlers.js';
 import type { PlaylistRule } from '../src/core/playlists/rule.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/core/db/database.js';
+import { openDatabase } from '../src/core/kernel/database.js';
 import { commitTrackAnalysis } from '../src/core/analysis/store.js';
 import { loadEmbeddingIndex, refreshEmbeddingIndex } from '../src/core/analysis/embedding-index.js';
 import { percentiles, scoreSegments, scoreTracks } from '../src/core/analysis/scoring.js';

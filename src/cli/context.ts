@@ -1,6 +1,6 @@
 import type { parseArgs } from 'node:util';
 import type { Core } from '../core/index.js';
-import { UserError } from '../core/util/errors.js';
+import { UserError } from '../core/kernel/errors.js';
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {

@@ -3,7 +3,7 @@ import type { ScanResult } from '../core/library/scanner.js';
 import type { CoreStatus } from '../core/status/handlers.js';
 import type { Track } from '../core/tracks/queries.js';
 
-import { count } from '../core/util/plural.js';
+import { count } from '../core/kernel/plural.js';
 
 export { count };
 

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createCore, type Core } from '../core/index.js';
-import { resolveDataDir } from '../core/util/data-dir.js';
-import { UserError, errorMessage } from '../core/util/errors.js';
-import { createLogger } from '../core/util/logger.js';
+import { resolveDataDir } from '../core/kernel/data-dir.js';
+import { UserError, errorMessage } from '../core/kernel/errors.js';
+import { createLogger } from '../core/kernel/logger.js';
 import { analyze } from './commands/analysis.js';
 import { exportFeatures } from './commands/export-features.js';
 import { labels } from './commands/labels.js';

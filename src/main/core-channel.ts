@@ -20,7 +20,7 @@
  *   - {@link isHostMessage} / {@link isMainMessage}: shape guards for untrusted messages.
  *   - {@link defaultTimeoutMs}: the client's default per-request timeout policy.
  */
-import type { InvokeReply } from '../core/api/contract.js';
+import type { InvokeReply } from '../core/contract.js';
 
 /** A message the main process sends to the core host. */
 export type MainMessage = { type: 'invoke'; id: number; name: string; args: unknown[] } | { type: 'shutdown' };

@@ -4,7 +4,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/index.js';
-import { createLogger } from '../core/util/logger.js';
+import { createLogger } from '../core/kernel/logger.js';
 import { serveCore, type HostMessage, type ServableCore, type Transport } from './core-channel.js';
 import { CORE_ENV } from './host-env.js';
 

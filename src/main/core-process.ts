@@ -1,7 +1,7 @@
 import { utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../core/util/logger.js';
+import type { Logger } from '../core/kernel/logger.js';
 import { createCoreClient, type CoreClient, type MainMessage, type Transport } from './core-channel.js';
 import { CORE_ENV } from './host-env.js';
 

@@ -3,9 +3,9 @@
 import { app, BrowserWindow, dialog, ipcMain } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER, type InvokeReply } from '../core/api/contract.js';
-import { APP_NAME } from '../core/util/data-dir.js';
-import { createLogger } from '../core/util/logger.js';
+import { IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER, type InvokeReply } from '../core/contract.js';
+import { APP_NAME } from '../core/kernel/data-dir.js';
+import { createLogger } from '../core/kernel/logger.js';
 import { installAppMenu } from './app-menu.js';
 import { checkNativeBinding, nativeBindingPath, startCoreProcess, type CoreProcess } from './core-process.js';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';

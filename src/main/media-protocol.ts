@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { MEDIA_SCHEME, openMediaBody, respondMedia, trackIdFromMediaUrl } from '../core/media/media.js';
-import type { Logger } from '../core/util/logger.js';
+import type { Logger } from '../core/kernel/logger.js';
 
 /** The library file in a data folder (as core/index.ts databasePath; not imported, to keep the core out of the main bundle). */
 const DATABASE_FILE = 'moodshelf.db';

@@ -10,7 +10,7 @@ import {
   type InvokeReply,
   type MoodshelfApi,
   type ShellApi,
-} from '../core/api/contract.js';
+} from '../core/contract.js';
 
 type AnyListener = (payload: unknown) => void;
 const listeners = new Map<string, Set<AnyListener>>();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
-import type { HandlerArgs, HandlerName, HandlerResult } from '../../src/core/api/contract.js';
+import type { HandlerArgs, HandlerName, HandlerResult } from '../../src/core/contract.js';
 import { AUDIO_EXTENSIONS } from '../../src/core/library/formats.js';
 import type { Track } from '../../src/core/tracks/queries.js';
 import { CORPUS_FILES, ensureRealCorpus, referenceDuration, requireFfmpeg, type ReferenceDuration } from '../support/real-corpus.js';

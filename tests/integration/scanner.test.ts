@@ -27,7 +27,7 @@ import type { Track } from '../../src/core/tracks/queries.js';
 import type { ScanProgress } from '../../src/core/library/scanner.js';
 import { probeFile } from '../../src/core/library/probe.js';
 import { createProbePool } from '../../src/core/library/probe-pool.js';
-import { createLogger, type Logger } from '../../src/core/util/logger.js';
+import { createLogger, type Logger } from '../../src/core/kernel/logger.js';
 import { FIXTURES_DIR, generateLibrary, loadFixtures, stampTitle, uniqueTitle } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 

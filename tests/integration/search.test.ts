@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, migrate, openDatabase } from '../../src/core/db/database.js';
+import { loadMigrations, migrate, openDatabase } from '../../src/core/kernel/database.js';
 import { listTracks } from '../../src/core/tracks/queries.js';
 import { cli } from '../support/cli.js';
 import { FIXTURES_DIR } from '../support/library-gen.js';

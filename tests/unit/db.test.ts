@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { defaultMigrationsDir, loadMigrations, migrate, openDatabase } from '../../src/core/db/database.js';
+import { defaultMigrationsDir, loadMigrations, migrate, openDatabase } from '../../src/core/kernel/database.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();

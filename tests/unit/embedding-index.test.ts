@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/core/db/database.js';
+import { openDatabase, type Db } from '../../src/core/kernel/database.js';
 import { commitTrackAnalysis } from '../../src/core/analysis/store.js';
 import { loadEmbeddingIndex, refreshEmbeddingIndex, type EmbeddingIndex } from '../../src/core/analysis/embedding-index.js';
 

@@ -9,8 +9,8 @@ import { alignLabels, estimateBandwidth, getBinSeeds, meanShift, pca2d, roundHal
 import { NumpyRandomState } from '../../src/core/labels/numpy-random.js';
 import { pairwiseSum } from '../../src/core/labels/numeric.js';
 import { clusterVectors, parseVectors, readVectorsFile } from '../../src/core/labels/vectors-file.js';
-import { UserError } from '../../src/core/util/errors.js';
-import { createLogger } from '../../src/core/util/logger.js';
+import { UserError } from '../../src/core/kernel/errors.js';
+import { createLogger } from '../../src/core/kernel/logger.js';
 import { useTempDirs } from '../support/temp.js';
 
 interface ClusterRef {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { defaultDataDir, resolveDataDir } from '../../src/core/util/data-dir.js';
-import { forEachConcurrent, throttle } from '../../src/core/util/throttle.js';
+import { defaultDataDir, resolveDataDir } from '../../src/core/kernel/data-dir.js';
+import { forEachConcurrent, throttle } from '../../src/core/kernel/throttle.js';
 import { toFtsQuery } from '../../src/core/tracks/queries.js';
 import { isAudioPath } from '../../src/core/library/formats.js';
 import { formatProgress } from '../../src/cli/progress.js';

@@ -4,7 +4,7 @@ import type { PlaylistResult } from '../../core/playlists/engine.js';
 import type { PATH_MODES, PLAYLIST_FORMATS } from '../../core/playlists/export.js';
 import type { PlaylistRule, RuleFilters } from '../../core/playlists/rule.js';
 import type { SavedPlaylist } from '../../core/playlists/store.js';
-import { UserError } from '../../core/util/errors.js';
+import { UserError } from '../../core/kernel/errors.js';
 import { type CommandContext, type Command, UsageError, numberOption, output, positional } from '../context.js';
 import { count, formatDuration, ordinal } from '../format.js';
 import { describeDefinition, parseList, parseRange, parseRuleArgs, parseSort } from '../rule-syntax.js';

@@ -1,6 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { Track } from '../../core/tracks/queries.js';
-import { UserError } from '../../core/util/errors.js';
+import { UserError } from '../../core/kernel/errors.js';
 import { type Command, numberOption, output, positional, resolveTrack } from '../context.js';
 import { count, formatDuration, ordinal } from '../format.js';
 

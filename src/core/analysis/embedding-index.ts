@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import { fromBlob } from './vectors.js';
 
 /**
@@ -139,8 +139,14 @@ export function refreshEmbeddingIndex(db: Db, old: EmbeddingIndex): EmbeddingInd
   return withLookup(old.packKey, out, stamp);
 }
 
+/** The in-memory cache of the active pack's stored embeddings. */
+export interface IndexCache {
+  get(packKey: string): EmbeddingIndex;
+  invalidate(): void;
+}
+
 /** Keeps one index per pack, refreshed incrementally when stored results change. */
-export function createIndexCache(db: Db): { get(packKey: string): EmbeddingIndex; invalidate(): void } {
+export function createIndexCache(db: Db): IndexCache {
   let cached: EmbeddingIndex | null = null;
   return {
     get(packKey) {

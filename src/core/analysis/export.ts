@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { decodeSegments } from '../audio/decode.js';
 import type { CoreContext } from '../api/context.js';
 import { getTrack } from '../tracks/queries.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /** What an export wrote. */
 export interface FeatureExport {

@@ -1,9 +1,9 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalString } from '../api/validate.js';
-import { UserError } from '../util/errors.js';
+import { asObject, optionalString } from '../kernel/validate-legacy.js';
+import { UserError } from '../kernel/errors.js';
 import { analysisCounts } from './store.js';
 import { exportFeatures, type FeatureExport } from './export.js';
-import { requireString } from '../api/validate.js';
+import { requireString } from '../kernel/validate-legacy.js';
 import type { AnalysisProgress, AnalysisSummary } from './service.js';
 
 function trackIdList(o: Record<string, unknown>, handler: string): number[] | undefined {

@@ -1,5 +1,5 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalInt, optionalString, requireInt, requireString } from '../api/validate.js';
+import { asObject, optionalInt, optionalString, requireInt, requireString } from '../kernel/validate-legacy.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { getTrack, type Track } from '../tracks/queries.js';
 import { percentileOf, percentiles, scoreTracks } from './scoring.js';

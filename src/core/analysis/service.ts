@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Db } from '../db/database.js';
-import type { EventBus } from '../api/events.js';
+import type { Db } from '../kernel/database.js';
+import type { Emitter } from '../kernel/events.js';
+import type { AnalysisEvents } from './events.js';
 import { decodeSegments } from '../audio/decode.js';
 import { DEFAULT_POLICY, planSegments, type SegmentPolicy } from '../audio/segments.js';
 import type { ModelService } from '../model/service.js';
 import { getTrack } from '../tracks/queries.js';
-import { UserError, errorMessage } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
-import { throttle } from '../util/throttle.js';
+import { UserError, errorMessage } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import { throttle } from '../kernel/throttle.js';
 import {
   commitTrackAnalysis,
   enqueueTracks,
@@ -98,7 +99,7 @@ export interface AnalysisService {
 /** Creates the analysis service. `autoResume` starts a queue left over from a previous run. */
 export function createAnalysisService(
   db: Db,
-  events: EventBus,
+  events: Emitter<AnalysisEvents>,
   log: Logger,
   models: ModelService,
   options: { autoResume?: boolean; defaultPolicy?: () => string } = {},

@@ -2,7 +2,7 @@ import type { CoreContext } from '../api/context.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { allVocabularies, embeddedText, findVocabulary } from '../labels/store.js';
 import type { Vocabulary } from '../labels/vocabularies.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import { songVote } from './scoring.js';
 import { dot } from './vectors.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import { fromBlob, meanVector, toBlob } from './vectors.js';
 
 /** A stored segment embedding. */

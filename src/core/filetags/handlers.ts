@@ -1,6 +1,6 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalBool, optionalInt, requireInt } from '../api/validate.js';
-import { UserError } from '../util/errors.js';
+import { asObject, optionalBool, optionalInt, requireInt } from '../kernel/validate-legacy.js';
+import { UserError } from '../kernel/errors.js';
 import { undoFileTags, writeFileTags, type FileTagUndoResult, type FileTagsResult } from './service.js';
 import {
   listFileTagFolders,

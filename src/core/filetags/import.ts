@@ -3,7 +3,7 @@
  * A label the track already has (any spelling, any source) or that was rejected for it is left alone,
  * so a rescan never overrides what a person decided.
  */
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 
 /** Stores a track's file moods as imported tags; returns how many were new. Call inside the caller's transaction. */
 export type MoodImporter = (trackId: number, moods: readonly string[]) => number;

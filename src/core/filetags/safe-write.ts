@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { UserError, errnoCode, errorMessage } from '../util/errors.js';
+import { UserError, errnoCode, errorMessage } from '../kernel/errors.js';
 import { applyMoodChanges, sameValues, type FieldChanges, type MoodTagState } from './tag-io.js';
 
 /** The file as it was when a change was planned: a write is refused if it changed since. */

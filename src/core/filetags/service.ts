@@ -8,7 +8,7 @@ import type { CoreContext } from '../api/context.js';
 import { trackLabelScores } from '../analysis/song-tags.js';
 import { fingerprintFile } from '../library/probe.js';
 import { updateTrackIdentity } from '../library/store.js';
-import { UserError, errnoCode, errorMessage } from '../util/errors.js';
+import { UserError, errnoCode, errorMessage } from '../kernel/errors.js';
 import { fileBusyReason } from './busy.js';
 import { cleanMoodValues, fieldsOf, splitFieldValues, type MoodTagFormat } from './mood-fields.js';
 import { notWritableReason, snapshotFile, writeMoodTagsAtomic, type FileSnapshot } from './safe-write.js';

@@ -3,8 +3,8 @@
  * write and what each should carry, and the runs with their undo log (migration 0005).
  */
 import { resolve } from 'node:path';
-import type { Db } from '../db/database.js';
-import { UserError } from '../util/errors.js';
+import type { Db } from '../kernel/database.js';
+import { UserError } from '../kernel/errors.js';
 import type { FieldValues } from './tag-io.js';
 
 /** A library folder and whether Moodshelf may write tags into its files. */

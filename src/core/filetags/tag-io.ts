@@ -25,7 +25,7 @@ import {
   type XiphComment,
 } from 'node-taglib-sharp';
 import { extname } from 'node:path';
-import { UserError, errorMessage } from '../util/errors.js';
+import { UserError, errorMessage } from '../kernel/errors.js';
 import { SCORES_FIELD, fieldsOf, managedFields, splitFieldValues, tagFamilyFor, type MoodTagFormat } from './mood-fields.js';
 
 // A file without an ID3v2 tag gets a v2.4 one (TMOO needs 2.4); an existing tag keeps its version.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CoreContext } from '../api/context.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { alignmentSpace, labelVectors } from './embeddings.js';
 import { alignLabels, pca2d } from './mean-shift.js';
 import { allVocabularies, embeddedText } from './store.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import type { JointModel } from '../model/joint-model.js';
 import { fromBlob, toBlob } from '../analysis/vectors.js';
 

@@ -1,11 +1,11 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalInt, optionalString, requireString } from '../api/validate.js';
+import { asObject, optionalInt, optionalString, requireString } from '../kernel/validate-legacy.js';
 import { dot } from '../analysis/vectors.js';
 import { alignmentSpace, labelVectors } from './embeddings.js';
 import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, updateUserLabel, type LabelEntry } from './store.js';
 import { USER_VOCABULARY } from './vocabularies.js';
 import { alignVocabularies, type LabelAlignment } from './alignment.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /** A label near another one, by cosine of their embeddings. */
 export interface SimilarLabel extends LabelEntry {

@@ -1,8 +1,8 @@
 // scikit-learn's mean shift (sklearn.cluster.estimate_bandwidth and MeanShift.fit, flat kernel) ported step
 // by step, so the label alignment of the paper (MeanShift over LLM label embeddings) can run without Python
 // and give the same clusters. scripts/compare-mean-shift.py checks it against sklearn.
-import { UserError } from '../util/errors.js';
-import { createLogger, type Logger } from '../util/logger.js';
+import { UserError } from '../kernel/errors.js';
+import { createLogger, type Logger } from '../kernel/logger.js';
 import { NeighborIndex, sklearnArithmetic } from './neighbors.js';
 import { NumpyRandomState } from './numpy-random.js';
 import { meanOfRows, pairwiseSum, toMatrix, type MatrixInput } from './numeric.js';

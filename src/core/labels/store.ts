@@ -1,6 +1,6 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import type { PackManifest } from '../model/manifest.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { BUILTIN_VOCABULARIES, USER_VOCABULARY, type Vocabulary } from './vocabularies.js';
 
 /** One label as listed: which vocabulary, its display name, and the text that is embedded. */

@@ -1,9 +1,9 @@
 // Label vectors from a JSON file, and their mean-shift clustering by name: the core of
 // `moodshelf labels cluster --vectors FILE`.
 import { readFile } from 'node:fs/promises';
-import { UserError, errnoCode, errorMessage } from '../util/errors.js';
-import { type Logger } from '../util/logger.js';
-import { count } from '../util/plural.js';
+import { UserError, errnoCode, errorMessage } from '../kernel/errors.js';
+import { type Logger } from '../kernel/logger.js';
+import { count } from '../kernel/plural.js';
 import { alignLabels } from './mean-shift.js';
 
 /** Labels and their embedding vectors, parallel arrays of equal length and a single dimension. */

@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
+import { errorMessage } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 import { probeFile, type ProbeResult } from './probe.js';
 
 /** A message to a probe worker: probe one file (probe-worker.ts). */

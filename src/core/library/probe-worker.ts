@@ -2,7 +2,7 @@
 // the same ProbeResult the core's own thread would have computed. It runs several probes at once (the
 // pool decides how many), so one file's reads overlap another's parsing.
 import { parentPort } from 'node:worker_threads';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import { probeFile } from './probe.js';
 import type { ProbeReply, ProbeRequest } from './probe-pool.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { IAudioMetadata } from 'music-metadata';
-import { errnoCode, errorMessage } from '../util/errors.js';
+import { errnoCode, errorMessage } from '../kernel/errors.js';
 import { describeFsError } from './walk.js';
 import { noStreamReason, tagsOnlyReason } from './reasons.js';
 import { AUDIO_EXTENSIONS } from './formats.js';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
-import type { Db } from '../db/database.js';
-import type { Logger } from '../util/logger.js';
-import { forEachConcurrent, throttle } from '../util/throttle.js';
+import type { Db } from '../kernel/database.js';
+import type { Logger } from '../kernel/logger.js';
+import { forEachConcurrent, throttle } from '../kernel/throttle.js';
 import { createMoodImporter } from '../filetags/import.js';
 import type { ProbeResult } from './probe.js';
 import { createProbePool, defaultProbeWorkers, type ProbePool } from './probe-pool.js';

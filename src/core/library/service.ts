@@ -1,6 +1,7 @@
-import type { Db } from '../db/database.js';
-import type { EventBus } from '../api/events.js';
-import type { Logger } from '../util/logger.js';
+import type { Db } from '../kernel/database.js';
+import type { Emitter } from '../kernel/events.js';
+import type { LibraryEvents } from './events.js';
+import type { Logger } from '../kernel/logger.js';
 import { scanLibrary, type ScanOptions, type ScanResult } from './scanner.js';
 import { listFolders } from './store.js';
 import { createLibraryWatcher, type LibraryWatcher } from './watcher.js';
@@ -31,7 +32,7 @@ export interface LibraryServiceOptions {
  * Creates the service. Watcher-triggered rescans that arrive during a scan are coalesced into one
  * follow-up scan, so changes made while scanning are never lost and never queue up.
  */
-export function createLibraryService(db: Db, events: EventBus, log: Logger, options: LibraryServiceOptions): LibraryService {
+export function createLibraryService(db: Db, events: Emitter<LibraryEvents>, log: Logger, options: LibraryServiceOptions): LibraryService {
   let running: { promise: Promise<ScanResult>; controller: AbortController } | null = null;
   let rescanWanted = false;
   let closed = false;

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { relative, resolve, sep, isAbsolute } from 'node:path';
-import type { Db } from '../db/database.js';
-import { UserError } from '../util/errors.js';
+import type { Db } from '../kernel/database.js';
+import { UserError } from '../kernel/errors.js';
 import type { TrackInfo } from './probe.js';
 
 /** A library folder as shown to people. */

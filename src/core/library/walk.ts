@@ -1,7 +1,7 @@
 import { opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { errnoCode } from '../util/errors.js';
+import { errnoCode } from '../kernel/errors.js';
 import { isAudioPath } from './formats.js';
 
 /** A file the walk found: either its stat facts, or why it could not be examined. */

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '../kernel/logger.js';
 import { isAudioPath } from './formats.js';
 
 /** Options for the library watcher. */

@@ -7,7 +7,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 
 /** The custom URL scheme the desktop app plays tracks through: `moodshelf-media://track/<id>`. */
 export const MEDIA_SCHEME = 'moodshelf-media';

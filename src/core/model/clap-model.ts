@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Tensor } from '@huggingface/transformers';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { l2normalize, type JointModel } from './joint-model.js';
 import type { PackManifest } from './manifest.js';
 import { onnxFile } from './precision.js';

@@ -1,6 +1,6 @@
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { sha256File } from './files.js';
 import { gitBlobSha1 } from './hub-api.js';
 

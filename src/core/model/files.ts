@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, errnoCode } from '../util/errors.js';
+import { UserError, errnoCode } from '../kernel/errors.js';
 import { parseManifest, type PackManifest } from './manifest.js';
 
 /** sha256 of a file, streamed (packs hold files of hundreds of MB). */

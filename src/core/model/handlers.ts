@@ -1,5 +1,5 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalString, requireString } from '../api/validate.js';
+import { asObject, optionalString, requireString } from '../kernel/validate-legacy.js';
 import { catalogEntries, type CatalogEntry } from './catalog.js';
 import type { InstalledPack } from './pack-store.js';
 

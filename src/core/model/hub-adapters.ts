@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { BUILTIN_VOCABULARIES } from '../labels/vocabularies.js';
 import { downloadFile } from './download.js';
 import { sha256File } from './files.js';

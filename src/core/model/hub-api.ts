@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { sha256File } from './files.js';
 
 /** One file of a hub repository at one commit, as the hub's tree API lists it. */

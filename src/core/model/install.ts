@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { downloadFile, type ByteProgress } from './download.js';
 import { readManifest, verifyPackFiles } from './files.js';
 import { packKey, parseManifest, type PackManifest } from './manifest.js';

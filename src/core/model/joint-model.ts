@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import type { PackManifest } from './manifest.js';
 import type { ModelRuntime, TensorData } from './runtime.js';
 

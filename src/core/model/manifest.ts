@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { PRECISIONS, type Precision } from './precision.js';
 
 /** The manifest format versions this build reads. */

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import { packKey, type PackManifest } from './manifest.js';
 
 /** An installed pack as listed to people. */

@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /**
  * The precisions a transformers.js repository can offer, by their transformers.js `dtype` name. Each one

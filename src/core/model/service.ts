@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Db } from '../db/database.js';
-import type { Logger } from '../util/logger.js';
-import { UserError } from '../util/errors.js';
+import type { Db } from '../kernel/database.js';
+import type { Logger } from '../kernel/logger.js';
+import { UserError } from '../kernel/errors.js';
 import { installPack, type InstallProgress } from './install.js';
 import { checkPack, loadJointModel, type JointModel } from './joint-model.js';
 import { loadClapModel } from './clap-model.js';

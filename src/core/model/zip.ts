@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /**
  * Extracts a zip into `dest`, refusing entries that would land outside it (zip-slip) and symlinks.

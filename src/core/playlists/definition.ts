@@ -1,5 +1,5 @@
-import { asObject, optionalInt, optionalNumber, requireInt, requireIntArray, requireString } from '../api/validate.js';
-import { UserError } from '../util/errors.js';
+import { asObject, optionalInt, optionalNumber, requireInt, requireIntArray, requireString } from '../kernel/validate-legacy.js';
+import { UserError } from '../kernel/errors.js';
 import { MAX_LIMIT, parseFilters, parseRule, type PlaylistRule, type RuleFilters } from './rule.js';
 
 /** "More like this": the tracks nearest to one or more seed tracks by embedding cosine. */

@@ -4,7 +4,7 @@ import { percentileOf, scoreTracks } from '../analysis/scoring.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { allVocabularies, embeddedText, labelEntries } from '../labels/store.js';
 import { getTracks, type Track } from '../tracks/queries.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { DEFAULT_SIMILAR_LIMIT, type JourneyDefinition, type PlaylistDefinition, type SimilarDefinition } from './definition.js';
 import { evaluateRule, filterMask, labelScores, type LabelScores } from './evaluate.js';
 import { journeyRows, similarRows, trackNorms } from './neighbors.js';

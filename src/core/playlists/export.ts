@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError, errnoCode, errorMessage } from '../util/errors.js';
+import { UserError, errnoCode, errorMessage } from '../kernel/errors.js';
 
 /** Playlist file formats other players read. */
 export const PLAYLIST_FORMATS = ['m3u8', 'xspf'] as const;

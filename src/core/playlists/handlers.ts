@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalEnum, optionalInt, optionalString, requireInt, requireString } from '../api/validate.js';
-import { UserError } from '../util/errors.js';
+import { asObject, optionalEnum, optionalInt, optionalString, requireInt, requireString } from '../kernel/validate-legacy.js';
+import { UserError } from '../kernel/errors.js';
 import {
   parseDefinition,
   parseJourney,

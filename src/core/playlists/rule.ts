@@ -1,6 +1,6 @@
-import { asObject, optionalBool, optionalInt, optionalNumber, optionalStringArray, requireString } from '../api/validate.js';
+import { asObject, optionalBool, optionalInt, optionalNumber, optionalStringArray, requireString } from '../kernel/validate-legacy.js';
 import { TRACK_SORT_KEYS, type TrackSortKey } from '../tracks/queries.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /**
  * A label-score condition: tracks whose score for `label` (any text; a vocabulary label uses its

@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.js';
-import { UserError } from '../util/errors.js';
+import type { Db } from '../kernel/database.js';
+import { UserError } from '../kernel/errors.js';
 import type { PlaylistDefinition } from './definition.js';
 
 /** A saved playlist: its name and the definition it is re-evaluated from. */

@@ -1,5 +1,5 @@
 import type { EmbeddingIndex } from '../analysis/embedding-index.js';
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import type { TrackSortKey } from '../tracks/queries.js';
 
 /**

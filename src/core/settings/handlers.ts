@@ -1,8 +1,8 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalEnum, optionalInt, optionalString } from '../api/validate.js';
+import { asObject, optionalEnum, optionalInt, optionalString } from '../kernel/validate-legacy.js';
 import { parsePolicy, policyToString } from '../analysis/service.js';
 import { getSetting, setSetting } from '../model/pack-store.js';
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 
 /** Preferences people set in the settings panel (stored in the database, shared by app and CLI). */
 export interface Settings {

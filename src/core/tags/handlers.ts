@@ -1,7 +1,7 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalInt, optionalString, requireInt, requireIntArray, requireString } from '../api/validate.js';
+import { asObject, optionalInt, optionalString, requireInt, requireIntArray, requireString } from '../kernel/validate-legacy.js';
 import { trackLabelScores, voteTags } from '../analysis/song-tags.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import {
   applyTagOperation,
   assertTracksExist,

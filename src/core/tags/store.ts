@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.js';
-import { UserError } from '../util/errors.js';
+import type { Db } from '../kernel/database.js';
+import { UserError } from '../kernel/errors.js';
 
 /** Where a tag came from: accepted from a suggestion, typed by hand, or read from the file. */
 export type TagSource = 'accepted' | 'manual' | 'imported';

@@ -1,7 +1,7 @@
 import type { CoreContext } from '../api/context.js';
-import { asObject, optionalBool, optionalEnum, optionalInt, optionalString, requireInt } from '../api/validate.js';
+import { asObject, optionalBool, optionalEnum, optionalInt, optionalString, requireInt } from '../kernel/validate-legacy.js';
 import { activePackKey } from '../model/pack-store.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 import { getTrack, listTracks, trackAnalysis, TRACK_SORT_KEYS, type Track, type TrackAnalysis, type TrackPage } from './queries.js';
 
 const STATUSES = ['ok', 'failed', 'missing'] as const;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../kernel/database.js';
 import type { TrackStatus } from '../library/store.js';
 
 /** A track as the UI and the CLI see it. */

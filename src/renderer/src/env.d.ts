@@ -1,6 +1,6 @@
 /// <reference types="svelte" />
 /// <reference types="vite/client" />
-import type { MoodshelfApi, ShellApi } from '../../core/api/contract.js';
+import type { MoodshelfApi, ShellApi } from '../../core/contract.js';
 
 declare global {
   interface Window {

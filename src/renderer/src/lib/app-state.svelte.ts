@@ -1,6 +1,6 @@
 // App-wide state shared by the views: library status, folders, packs, the analysis queue, install
 // and scan progress, preferences and notices. It subscribes to core events once (connect()).
-import type { CoreEvents, HandlerResult } from '../../../core/api/contract.js';
+import type { CoreEvents, HandlerResult } from '../../../core/contract.js';
 import { errorText, getBridge } from './bridge.js';
 import type { AnalysisStatus, AnalysisSummary, InstallProgress, InstalledPack, LibraryFolder, View } from './types.js';
 

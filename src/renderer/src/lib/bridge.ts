@@ -1,6 +1,6 @@
 // The only module in the renderer that touches the preload API. Components call getBridge(); tests
 // call setBridge() with a fake to drive the UI without Electron.
-import type { MoodshelfApi } from '../../../core/api/contract.js';
+import type { MoodshelfApi } from '../../../core/contract.js';
 
 /** What the renderer can do: invoke a core handler, subscribe to core events. */
 export type Bridge = MoodshelfApi;

@@ -1,6 +1,6 @@
 // Geometry of the 2-D label map: fitting the alignment's points into the drawing, one marker shape per
 // vocabulary, a colour slot per aligned concept and spatial keyboard navigation between points.
-import type { HandlerResult } from '../../../core/api/contract.js';
+import type { HandlerResult } from '../../../core/contract.js';
 
 /** The result of labels-align. */
 export type LabelAlignment = HandlerResult<'labels-align'>;

@@ -1,5 +1,5 @@
 // Shapes the renderer uses, all derived from the core's handler contract (types only).
-import type { CoreEvents, HandlerResult } from '../../../core/api/contract.js';
+import type { CoreEvents, HandlerResult } from '../../../core/contract.js';
 
 /** A track row as the library lists it. */
 export type Track = HandlerResult<'tracks-list'>['tracks'][number];

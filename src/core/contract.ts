@@ -1,5 +1,4 @@
-import type { CoreEvents } from './events.js';
-import type { HandlerArgs, HandlerName, HandlerResult } from './handlers.js';
+import type { CoreEvents, HandlerArgs, HandlerName, HandlerResult, RunResult } from './compose.js';
 
 /**
  * The API a host exposes to a client (the preload bridge to the renderer, the test transport to the
@@ -32,4 +31,6 @@ export interface ShellApi {
   pickFolder(): Promise<string | null>;
 }
 
-export type { CoreEvents, HandlerArgs, HandlerName, HandlerResult };
+export type { CoreEvents, HandlerArgs, HandlerName, HandlerResult, RunResult };
+export type { JobInfo, JobProgress, JobState, JobTicket } from './kernel/jobs.js';
+export type { WriteGrant } from './kernel/write-grants.js';

@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { UserError } from '../kernel/errors.js';
 
 /**
  * Input checks for handler parameters. Handlers are reachable from the renderer and the CLI, so every

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../util/errors.js';
+import { UserError } from './errors.js';
 
 /** The database handle type the whole core shares. */
 export type Db = Database.Database;
