@@ -79,11 +79,11 @@ try {
   const core = await createCore({ dataDir: join(work, 'data') });
   try {
     await core.invoke('library-add', { path: lib });
-    await core.invoke('library-scan');
-    await core.invoke('models-install', { source: packDir });
+    await core.run('library-scan');
+    await core.run('models-install', { source: packDir });
     const t = performance.now();
     await core.invoke('analysis-start', { policy: 'quick' });
-    const summary = await core.invoke('analysis-wait');
+    const summary = await core.run('analysis-wait');
     const secs = (performance.now() - t) / 1000;
     const figures = {
       bench: 'analyze',

@@ -150,7 +150,7 @@ try {
     const core = await createCore({ dataDir, scan: { probeWorkers } });
     try {
       await core.invoke('library-add', { path: root });
-      return { result: await core.invoke('library-scan'), load: load() };
+      return { result: await core.run('library-scan'), load: load() };
     } finally {
       await core.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -163,10 +163,10 @@ try {
   let figures;
   try {
     await core.invoke('library-add', { path: root });
-    const first = await core.invoke('library-scan');
+    const first = await core.run('library-scan');
     const loadFirst = load();
     const t1 = performance.now();
-    const rescan = await core.invoke('library-scan');
+    const rescan = await core.run('library-scan');
     const rescanMs = performance.now() - t1;
     const db = core.context.db;
     const distinct = db.prepare('SELECT COUNT(DISTINCT fingerprint) AS fp, COUNT(DISTINCT artist) AS artists FROM tracks').get() as {

@@ -48,7 +48,7 @@ function stats(deltas: number[]): { frames: number; meanMs: number; p95Ms: numbe
 const work = mkdtempSync(join(tmpdir(), 'moodshelf-bench-ui-'));
 const core = await createCore({ dataDir: join(work, 'data'), threads: 1 });
 try {
-  const pack = await core.invoke('models-install', { source: TINY_PACK });
+  const pack = await core.run('models-install', { source: TINY_PACK });
   const db = core.context.db;
   const dim = 32;
 

@@ -44,7 +44,7 @@ describe('first run', () => {
     await app.screenshot('02-first-run-ready');
     await page.getByTestId('first-analyze').click();
     await page.getByTestId('first-run').waitFor({ state: 'detached' });
-    const summary = await app.core.invoke('analysis-wait');
+    const summary = await app.core.run('analysis-wait');
     expect(summary.analyzed).toBe(22);
     const status = await app.core.invoke('analysis-status');
     expect(status.counts?.analyzed).toBe(22);
@@ -102,7 +102,7 @@ describe('labels', () => {
     await page.getByTestId('labels-tab-map').click();
     const map = page.getByTestId('label-map');
     const points = map.locator('[role="option"]');
-    const aligned = await app.core.invoke('labels-align');
+    const aligned = await app.core.run('labels-align');
     await expect.poll(() => points.count()).toBe(aligned.labels.length);
     await expect.poll(() => map.getByTestId('map-bandwidth').textContent()).toContain(`Bandwidth ${aligned.bandwidth.toFixed(3)}`);
     if (aligned.fallback) await map.getByTestId('map-fallback').waitFor();
@@ -356,7 +356,7 @@ describe('file tags', () => {
     await panel.getByTestId('filetags-preview').click();
     const summary = panel.getByTestId('filetags-summary');
     await expect.poll(() => summary.textContent()).toMatch(/^\s*Preview:/);
-    const preview = await app.core.invoke('filetags-preview');
+    const preview = await app.core.run('filetags-preview');
     expect(preview.counts.write).toBeGreaterThan(0);
     await expect.poll(() => panel.getByTestId('filetags-write').textContent()).toBe(`Write ${preview.counts.write} files`);
     // The new mood value is highlighted as an insertion.
@@ -374,10 +374,10 @@ describe('file tags', () => {
     await panel.locator('.changes li').first().waitFor();
     await app.screenshot('17-file-tags');
     // Nothing left to write; then undo the run.
-    expect((await app.core.invoke('filetags-preview')).counts.write).toBe(0);
+    expect((await app.core.run('filetags-preview')).counts.write).toBe(0);
     await panel.getByRole('button', { name: `Undo run ${runs[0]?.id}` }).click();
     await expect.poll(async () => (await app.core.invoke('filetags-runs'))[0]?.status).toBe('undone');
-    expect((await app.core.invoke('filetags-preview')).counts.write).toBe(preview.counts.write);
+    expect((await app.core.run('filetags-preview')).counts.write).toBe(preview.counts.write);
     await expect.poll(() => panel.getByRole('button', { name: `Undo run ${runs[0]?.id}` }).isDisabled()).toBe(true);
   });
 });

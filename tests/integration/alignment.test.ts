@@ -13,7 +13,7 @@ async function withPack<T>(fn: (core: Core, dataDir: string) => Promise<T>): Pro
   const dataDir = join(tempDir(), 'data');
   const core = await createCore({ dataDir, threads: 1 });
   try {
-    await core.invoke('models-install', { source: TINY_PACK });
+    await core.run('models-install', { source: TINY_PACK });
     return await fn(core, dataDir);
   } finally {
     await core.close();
@@ -29,24 +29,24 @@ describe('label alignment', () => {
 
   it('clusters vocabularies, stores the result and recomputes when a vocabulary changes', async () => {
     await withPack(async (core) => {
-      const first = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
+      const first = await core.run('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
       expect(first).toMatchObject({ cached: false, quantile: 0.03, nSamples: 73, vocabularies: ['mtg-jamendo', 'cal500'] });
       expect(first.labels).toHaveLength(73);
       expect(first.labels.slice(0, 2).map((l) => l.name)).toEqual(['action', 'adventure']);
       expect(first.clusters.flatMap((c) => c.members)).toHaveLength(73);
       for (const l of first.labels) expect(first.clusters[l.cluster]?.members).toContainEqual({ vocabulary: l.vocabulary, name: l.name });
-      const again = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
+      const again = await core.run('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
       expect(again).toEqual({ ...first, cached: true });
 
-      const all1 = await core.invoke('labels-align');
+      const all1 = await core.run('labels-align');
       expect(all1.labels).toHaveLength(82);
       const added = await core.invoke('labels-add', { text: 'rainy sunday' });
       expect(added.cluster?.members).toContainEqual({ vocabulary: 'user', name: 'rainy sunday' });
-      const all2 = await core.invoke('labels-align');
+      const all2 = await core.run('labels-align');
       expect(all2.cached).toBe(true); // labels-add computed and stored it already
       expect(all2.labels).toHaveLength(83);
       await core.invoke('labels-remove', { text: 'rainy sunday' });
-      expect((await core.invoke('labels-align')).labels).toHaveLength(82);
+      expect((await core.run('labels-align')).labels).toHaveLength(82);
     });
   });
 
@@ -74,7 +74,7 @@ describe('label alignment', () => {
 
   it('reports and replaces a collapsed bandwidth (MTG + Emotify at quantile 0.025)', async () => {
     await withPack(async (core) => {
-      const r = await core.invoke('labels-align', { vocabularies: ['mtg-jamendo', 'emotify'] });
+      const r = await core.run('labels-align', { vocabularies: ['mtg-jamendo', 'emotify'] });
       expect(r.estimatedBandwidth).toBeLessThan(1e-6);
       expect(r.fallback).toBe(true);
       expect(r.reason).toMatch(/collapsed|neighbour/);
@@ -83,8 +83,8 @@ describe('label alignment', () => {
   });
 
   it('draws the same 2-D map in every run', async () => {
-    const a = await withPack((core) => core.invoke('labels-align', { vocabularies: ['cal500', 'emotify'] }));
-    const b = await withPack((core) => core.invoke('labels-align', { vocabularies: ['cal500', 'emotify'] }));
+    const a = await withPack((core) => core.run('labels-align', { vocabularies: ['cal500', 'emotify'] }));
+    const b = await withPack((core) => core.run('labels-align', { vocabularies: ['cal500', 'emotify'] }));
     expect(b.labels).toEqual(a.labels);
   });
 

@@ -15,8 +15,8 @@ async function libraryWithPack(root: string, count: number, opts: { autoAnalyze?
   const lib = generateLibrary(join(root, 'lib'), count, 0);
   const core = await createCore({ dataDir: join(root, 'data'), threads: 1, ...opts });
   await core.invoke('library-add', { path: lib.root });
-  await core.invoke('library-scan');
-  await core.invoke('models-install', { source: TINY_PACK });
+  await core.run('library-scan');
+  await core.run('models-install', { source: TINY_PACK });
   return core;
 }
 
@@ -34,7 +34,7 @@ describe('analysis queue', () => {
       const progress: number[] = [];
       core.events.on('analysis-progress', (p) => progress.push(p.done));
       expect(await core.invoke('analysis-start', {})).toEqual({ queued: 12 });
-      const summary = await core.invoke('analysis-wait');
+      const summary = await core.run('analysis-wait');
       expect(summary).toMatchObject({ analyzed: 11, failed: 1, segments: 11, cancelled: false });
       expect(summary.failures[0]).toMatchObject({ trackId: victim?.id, error: 'The file is no longer on disk' });
       const status = await core.invoke('analysis-status');
@@ -52,14 +52,14 @@ describe('analysis queue', () => {
     const core = await libraryWithPack(root, 2);
     try {
       await core.invoke('analysis-start', {});
-      await core.invoke('analysis-wait');
+      await core.run('analysis-wait');
       // Nothing queued: this run ends before it has begun.
       expect(await core.invoke('analysis-start', {})).toEqual({ queued: 0 });
-      await core.invoke('analysis-wait');
+      await core.run('analysis-wait');
       core.context.db.prepare('DELETE FROM track_embeddings').run();
       core.context.db.prepare('DELETE FROM segment_embeddings').run();
       expect(await core.invoke('analysis-start', {})).toEqual({ queued: 2 });
-      const summary = await core.invoke('analysis-wait');
+      const summary = await core.run('analysis-wait');
       expect(summary).toMatchObject({ analyzed: 2, failed: 0 });
       expect(await core.invoke('analysis-status')).toMatchObject({ state: 'idle', queued: 0 });
       expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(2);
@@ -77,10 +77,10 @@ describe('analysis queue', () => {
     const core = await createCore({ dataDir: join(root, 'data'), threads: 1 });
     try {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
-      await core.invoke('models-install', { source: TINY_PACK });
+      await core.run('library-scan');
+      await core.run('models-install', { source: TINY_PACK });
       await core.invoke('analysis-start', { policy: 'quick:2' });
-      expect(await core.invoke('analysis-wait')).toMatchObject({ analyzed: 2, segments: 3 });
+      expect(await core.run('analysis-wait')).toMatchObject({ analyzed: 2, segments: 3 });
       const seg = (name: string) =>
         (
           core.context.db
@@ -93,7 +93,7 @@ describe('analysis queue', () => {
       expect(seg('short.wav')).toEqual([0]);
       await core.invoke('analysis-start', { policy: 'full' });
       // Only the missing window of the long track is decoded; the short track is already complete.
-      expect(await core.invoke('analysis-wait')).toMatchObject({ analyzed: 2, segments: 1 });
+      expect(await core.run('analysis-wait')).toMatchObject({ analyzed: 2, segments: 1 });
       expect(seg('long.wav')).toEqual([0, 1, 2]);
       const longId = (await core.invoke('tracks-list', { search: undefined })).tracks.find((t) => t.path.endsWith('long.wav'))
         ?.id as number;
@@ -126,7 +126,7 @@ describe('analysis queue', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect((await core.invoke('analysis-status')).counts?.analyzed).toBe(s1.counts?.analyzed);
       await core.invoke('analysis-resume');
-      expect((await core.invoke('analysis-wait')).cancelled).toBe(false);
+      expect((await core.run('analysis-wait')).cancelled).toBe(false);
       expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(20);
 
       rmSync(join(root, 'data', 'never'), { force: true });
@@ -134,7 +134,7 @@ describe('analysis queue', () => {
       core.context.db.prepare('DELETE FROM segment_embeddings').run();
       core.events.on('analysis-track-done', () => void core.invoke('analysis-cancel'));
       await core.invoke('analysis-start', {});
-      const summary = await core.invoke('analysis-wait');
+      const summary = await core.run('analysis-wait');
       expect(summary.cancelled).toBe(true);
       expect(count(core, 'SELECT COUNT(*) AS n FROM analysis_queue')).toBe(0);
       expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBeLessThan(20);
@@ -198,7 +198,7 @@ describe('analysis queue', () => {
     expect(queued).toBeGreaterThan(0);
     const again = await createCore({ dataDir, threads: 1, autoAnalyze: true });
     try {
-      const summary = await again.invoke('analysis-wait');
+      const summary = await again.run('analysis-wait');
       expect(summary.analyzed).toBe(queued);
       expect(count(again, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(40);
       expect(count(again, 'SELECT COUNT(*) AS n FROM analysis_queue')).toBe(0);
@@ -212,7 +212,7 @@ describe('analysis queue', () => {
     const core = await libraryWithPack(root, 10);
     try {
       await core.invoke('analysis-start', {});
-      await core.invoke('analysis-wait');
+      await core.run('analysis-wait');
       const tracks = (await core.invoke('tracks-list', {})).tracks;
       for (const t of tracks) unlinkSync(t.path);
       await core.invoke('labels-add', { text: 'rainy sunday' });
@@ -231,14 +231,14 @@ describe('analysis queue', () => {
       cpSync(TINY_PACK, other, { recursive: true });
       const m = JSON.parse(readFileSync(join(other, 'manifest.json'), 'utf8')) as Record<string, unknown>;
       writeFileSync(join(other, 'manifest.json'), JSON.stringify({ ...m, id: 'tiny-other' }));
-      await core.invoke('models-install', { source: other });
+      await core.run('models-install', { source: other });
       core.context.analysis.pause();
       const used = await core.invoke('models-use', { ref: 'tiny-other' });
       expect(used.queued).toBe(10);
       expect(count(core, "SELECT COUNT(*) AS n FROM track_embeddings WHERE pack_key = 'tiny-joint@1.0.0'")).toBe(10);
       core.context.analysis.resume();
       // The files are gone, so re-analysis fails for each; the old results are kept, not dropped.
-      const s = await core.invoke('analysis-wait');
+      const s = await core.run('analysis-wait');
       expect(s.failed).toBe(10);
       expect(count(core, "SELECT COUNT(*) AS n FROM track_embeddings WHERE pack_key = 'tiny-joint@1.0.0'")).toBe(10);
     } finally {

@@ -59,11 +59,11 @@ describe('CLAP pack (transformers.js layout)', async () => {
     const lib = generateLibrary(join(root, 'lib'), 6, 0);
     const core = await createCore({ dataDir: join(root, 'data'), threads: 1 });
     try {
-      expect(await core.invoke('models-install', { source: TINY_CLAP })).toMatchObject({ kind: 'clap', active: true });
+      expect(await core.run('models-install', { source: TINY_CLAP })).toMatchObject({ kind: 'clap', active: true });
       await core.invoke('library-add', { path: lib.root });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       await core.invoke('analysis-start', {});
-      const s = await core.invoke('analysis-wait');
+      const s = await core.run('analysis-wait');
       expect(s.failures).toEqual([]);
       expect(s.error).toBeNull();
       expect(s).toMatchObject({ analyzed: 6, failed: 0 });
@@ -96,10 +96,10 @@ describe('CLAP pack (transformers.js layout)', async () => {
       );
       const core = await createCore({ dataDir: join(root, 'data'), threads: 1, hubEndpoint: hub.url });
       try {
-        await core.invoke('models-install', { source: 'hf:Xenova/clap-tiny' });
+        await core.run('models-install', { source: 'hf:Xenova/clap-tiny' });
         const similar = await core.invoke('labels-similar', { text: 'sad', limit: 2 });
         expect(similar[0]).toMatchObject({ name: 'sad', cosine: expect.closeTo(1, 5) });
-        expect((await core.invoke('labels-align', { vocabularies: ['cal500', 'emotify'] })).labels).toHaveLength(26);
+        expect((await core.run('labels-align', { vocabularies: ['cal500', 'emotify'] })).labels).toHaveLength(26);
       } finally {
         await core.close();
       }
@@ -226,7 +226,7 @@ describe('the pack a new user gets: the music CLAP of the catalog in a chosen pr
       try {
         const entry = (await core.invoke('models-catalog')).find((c) => c.default);
         const fp16 = entry?.variants.find((v) => v.precision === 'fp16');
-        const pack = await core.invoke('models-install', { source: `hf:${REPO}@${PINNED}`, precision: 'fp16' });
+        const pack = await core.run('models-install', { source: `hf:${REPO}@${PINNED}`, precision: 'fp16' });
         expect(pack).toMatchObject({ key: `larger_clap_music_and_speech-fp16@${PINNED.slice(0, 12)}`, source: fp16?.source, active: true });
         expect(filesUnder(pack.path)).toEqual([...expectedFiles('fp16'), 'manifest.json'].sort());
         const after = (await core.invoke('models-catalog')).find((c) => c.default);
@@ -239,7 +239,7 @@ describe('the pack a new user gets: the music CLAP of the catalog in a chosen pr
         // The fp16 towers and MiniLM run: label alignment and zero-shot neighbours work.
         const similar = await core.invoke('labels-similar', { text: 'sad', limit: 2 });
         expect(similar[0]).toMatchObject({ name: 'sad', cosine: expect.closeTo(1, 5) });
-        await expect(core.invoke('models-install', { source: `hf:${REPO}@${PINNED}:q8`, precision: 'fp32' })).rejects.toThrow(
+        await expect(core.run('models-install', { source: `hf:${REPO}@${PINNED}:q8`, precision: 'fp32' })).rejects.toThrow(
           /asks for q8 but the install for fp32/,
         );
       } finally {

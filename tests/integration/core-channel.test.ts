@@ -39,7 +39,7 @@ describe('core channel (main <-> utility process)', () => {
     const client = createCoreClient(p.main, { onEvent: (name) => events.push(name), onReady: () => (ready = true) });
     const server = serveCore(p.host, createCore({ dataDir: join(root, 'data') }));
     expect(await client.invoke('library-add', [{ path: lib.root }])).toMatchObject({ ok: true, value: { path: lib.root } });
-    const scan = await client.invoke('library-scan', []);
+    const scan = await client.run('library-scan', []);
     expect(scan).toMatchObject({ ok: true, value: { filesSeen: 30, failed: lib.bad.length } });
     expect(ready).toBe(true);
     expect(events).toEqual(expect.arrayContaining(['scan-progress', 'scan-finished', 'library-changed']));
@@ -58,7 +58,7 @@ describe('core channel (main <-> utility process)', () => {
     const core = createCore({ dataDir: join(root, 'data'), hubEndpoint: hub.url });
     const server = serveCore(p.host, core);
     try {
-      const install = client.invoke('models-install', [{ source: 'hf:test/tiny' }]);
+      const install = client.run('models-install', [{ source: 'hf:test/tiny' }]);
       const status = client.invoke('status-get', []);
       for (const fire of timers.splice(0)) fire();
       expect(await status).toMatchObject({ ok: false, error: { code: 'E_TIMEOUT' } });

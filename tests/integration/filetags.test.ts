@@ -59,7 +59,7 @@ function otherTags(lines: string[]): string[] {
 async function openLibrary(root: string, lib: string): Promise<{ core: Core; ids: Map<string, number> }> {
   const core = await createCore({ dataDir: join(root, 'data') });
   await core.invoke('library-add', { path: lib });
-  await core.invoke('library-scan');
+  await core.run('library-scan');
   const page = await core.invoke('tracks-list', { limit: 1000 });
   return { core, ids: new Map(page.tracks.map((t) => [t.path, t.id])) };
 }
@@ -100,7 +100,7 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       await core.invoke('tags-remove', { trackId: ids.get(pre[0] as string) as number, label: 'Late Night' });
 
       // Opt-in per folder: nothing is written before.
-      const refused = await core.invoke('filetags-write', { trackIds });
+      const refused = await core.run('filetags-write', { trackIds });
       expect(refused.counts.skipped).toBe(files.length);
       expect(refused.files[0]?.reason).toMatch(/not enabled for the library folder/);
       await core.invoke('filetags-set-folder', { path: lib, enabled: true });
@@ -111,7 +111,7 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       const listing = mutagenListing(files);
 
       // Dry run: per file the current values, the new values and the fields touched; nothing changes.
-      const preview = await core.invoke('filetags-preview', {});
+      const preview = await core.run('filetags-preview', {});
       expect(preview.runId).toBeNull();
       expect(preview.counts.write).toBe(files.length);
       for (const [i, f] of files.entries()) {
@@ -132,7 +132,7 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       }
       expect(await core.invoke('filetags-runs')).toEqual([]);
 
-      const run = await core.invoke('filetags-write', {});
+      const run = await core.run('filetags-write', {});
       expect(run.counts).toMatchObject({ written: files.length, failed: 0, skipped: 0 });
       expect(run.runId).not.toBeNull();
       expect(readdirSync(lib).filter((n) => n.includes('moodshelf-tmp'))).toEqual([]);
@@ -167,19 +167,19 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
         }
       }
       // A rescan finds the written files as the write recorded them (size, mtime, fingerprint) and imports nothing new.
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       const t0 = await core.invoke('tags-list', { trackId: trackIds[0] as number });
       expect(t0.tags.map((x) => x.label).sort()).toEqual(['Calm', 'Dreamy', 'Mellow']); // the removed 'Late Night' left the file and stays removed
 
       // Writing again changes nothing.
-      const again = await core.invoke('filetags-write', {});
+      const again = await core.run('filetags-write', {});
       expect(again.counts.written).toBe(0);
       expect(again.runId).toBeNull();
 
       // Undo restores the previous values exactly (mood fields and everything else).
       const runs = await core.invoke('filetags-runs');
       expect(runs.map((r) => [r.id, r.status, r.written])).toEqual([[run.runId, 'done', files.length]]);
-      const undone = await core.invoke('filetags-undo', { runId: run.runId as number });
+      const undone = await core.run('filetags-undo', { runId: run.runId as number });
       expect(undone.complete).toBe(true);
       expect(undone.files.every((f) => f.status === 'restored')).toBe(true);
       const restored = mutagenRead(files);
@@ -192,7 +192,7 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
         );
         expect(audioMd5(f), f).toEqual(md5.get(f));
       }
-      await expect(core.invoke('filetags-undo', { runId: run.runId as number })).rejects.toThrow(/already undone/);
+      await expect(core.run('filetags-undo', { runId: run.runId as number })).rejects.toThrow(/already undone/);
     } finally {
       await core.close();
     }
@@ -258,9 +258,9 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       // The analysis service reports the track it is decoding: that file is left alone too.
       core.context.analysis.status = () => ({ ...analysisStatus(), currentTrackId: ids.get(analysed as string) as number });
       try {
-        const dry = await core.invoke('filetags-write', { dryRun: true });
+        const dry = await core.run('filetags-write', { dryRun: true });
         expect(readFileSync(ok as string).equals(stampTitle(readFileSync(join(FIXTURES_DIR, 'aac.m4a')), uniqueTitle(700_003)))).toBe(true);
-        const r = await core.invoke('filetags-write', {});
+        const r = await core.run('filetags-write', {});
         for (const res of [dry, r]) {
           const by = new Map(res.files.map((f) => [f.path, f]));
           expect(by.get(ro as string)).toMatchObject({ status: 'skipped', reason: 'the file is read-only' });
@@ -279,14 +279,14 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
       }
       // Undo leaves a file alone whose moods changed since the run, and says so.
       mutagenDecorate([busy as string]);
-      const r2 = await core.invoke('filetags-write', { trackIds: [ids.get(busy as string) as number] });
+      const r2 = await core.run('filetags-write', { trackIds: [ids.get(busy as string) as number] });
       expect(r2.counts.written).toBe(1);
       execFileSync('/usr/bin/python3', [
         '-c',
         'import sys; from mutagen.oggvorbis import OggVorbis; f = OggVorbis(sys.argv[1]); f["MOOD"] = ["Edited elsewhere"]; f.save()',
         busy as string,
       ]);
-      const u = await core.invoke('filetags-undo', { runId: r2.runId as number });
+      const u = await core.run('filetags-undo', { runId: r2.runId as number });
       expect(u.complete).toBe(false);
       expect(u.files[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/changed after run/) });
       expect(mutagenRead([busy as string])[busy as string]?.mood).toEqual(['Edited elsewhere']);
@@ -377,35 +377,35 @@ describe('a rewritten file keeps its track', () => {
       await core.invoke('filetags-set-folder', { path: dirname(dirname(dirname(a.path))), enabled: true });
 
       // Write, undo, rename, rescan.
-      const w = await core.invoke('filetags-write', { trackIds: [a.id] });
+      const w = await core.run('filetags-write', { trackIds: [a.id] });
       expect(w.counts.written).toBe(1);
       expect((await core.invoke('tracks-get', { id: a.id })).fingerprint).not.toBe(a.fingerprint);
       await expectIdentityFollows(core, a.id);
-      const u = await core.invoke('filetags-undo', { runId: w.runId as number });
+      const u = await core.run('filetags-undo', { runId: w.runId as number });
       expect(u.files).toMatchObject([{ status: 'restored', path: a.path }]);
       await expectIdentityFollows(core, a.id);
       const renamedA = join(dirname(a.path), `renamed ${basename(a.path)}`);
       renameSync(a.path, renamedA);
-      const s1 = await core.invoke('library-scan');
+      const s1 = await core.run('library-scan');
       expect(s1).toMatchObject({ moved: 1, added: 0, missing: 0, updated: 0 });
       await expectKept(core, a.id, renamedA, segments);
 
       // Write, move to another folder, rescan (the write's new fingerprint finds it), undo follows the file.
-      const w2 = await core.invoke('filetags-write', { trackIds: [b.id] });
+      const w2 = await core.run('filetags-write', { trackIds: [b.id] });
       expect(w2.counts.written).toBe(1);
       const movedB = join(dirname(dirname(b.path)), 'Elsewhere', basename(b.path));
       mkdirSync(dirname(movedB));
       renameSync(b.path, movedB);
-      const s2 = await core.invoke('library-scan');
+      const s2 = await core.run('library-scan');
       expect(s2).toMatchObject({ moved: 1, added: 0, missing: 0 });
       await expectKept(core, b.id, movedB, (await core.invoke('tracks-analysis', { id: b.id })).segments as number);
-      const u2 = await core.invoke('filetags-undo', { runId: w2.runId as number });
+      const u2 = await core.run('filetags-undo', { runId: w2.runId as number });
       expect(u2).toMatchObject({ complete: true, files: [{ status: 'restored', path: movedB }] });
       expect(readMoodTags(movedB).fields).toEqual(w2.files[0]?.current);
       await expectIdentityFollows(core, b.id);
       const renamedB = join(dirname(movedB), `again ${basename(movedB)}`);
       renameSync(movedB, renamedB);
-      expect(await core.invoke('library-scan')).toMatchObject({ moved: 1, added: 0, missing: 0 });
+      expect(await core.run('library-scan')).toMatchObject({ moved: 1, added: 0, missing: 0 });
       expect((await core.invoke('tracks-get', { id: b.id })).path).toBe(renamedB);
       expect((await core.invoke('tracks-list', {})).total).toBe(total);
     } finally {
@@ -438,7 +438,7 @@ describe.runIf((hasMpv && hasMutagen()) || process.env.CI)('playlists and scores
 
       for (const paths of ['relative', 'absolute'] as const) {
         const m3u = join(outDir, `list ${paths}.m3u8`);
-        const r = await core.invoke('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', path: m3u, paths });
+        const r = await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', path: m3u, paths });
         expect(r.tracks).toBe(tracks.length);
         const played = mpvPlay([m3u]);
         expect(played.code, played.output).toBe(0);
@@ -452,7 +452,7 @@ describe.runIf((hasMpv && hasMutagen()) || process.env.CI)('playlists and scores
       // Debian's mpv (0.35) has no XSPF reader at all (upstream declined one), so the XSPF is read with
       // Python's XML parser and its locations, resolved as the spec says, are handed to mpv.
       const xspf = join(outDir, 'list.xspf');
-      await core.invoke('playlists-export', { rule: { sort: { by: 'path' } }, format: 'xspf', path: xspf, paths: 'relative' });
+      await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'xspf', path: xspf, paths: 'relative' });
       const locations = JSON.parse(
         execFileSync(
           '/usr/bin/python3',
@@ -483,7 +483,7 @@ describe.runIf((hasMpv && hasMutagen()) || process.env.CI)('playlists and scores
       const first = tracks.find((t) => /\.(flac|mp3|ogg|opus|m4a)$/.test(t.path)) as (typeof tracks)[number];
       await core.invoke('tags-accept', { trackId: first.id, label });
       await core.invoke('filetags-set-folder', { path: lib.root, enabled: true });
-      const w = await core.invoke('filetags-write', { trackIds: [first.id], includeScores: true });
+      const w = await core.run('filetags-write', { trackIds: [first.id], includeScores: true });
       expect(w.counts.written).toBe(1);
       const m = mutagenRead([first.path])[first.path];
       expect(m?.kind === 'id3' ? m.txxxMood : m?.mood).toEqual([label]);

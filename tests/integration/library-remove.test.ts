@@ -32,7 +32,7 @@ describe('removing a library folder', () => {
       expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(0);
 
       await core.invoke('library-add', { path: lib.root });
-      expect(await core.invoke('library-scan')).toMatchObject({ added: 6, failed: 0 });
+      expect(await core.run('library-scan')).toMatchObject({ added: 6, failed: 0 });
       const after = await idsByPath(core);
       expect((await core.invoke('tags-list', { trackId: after.get(a?.[0] as string) as number })).tags.map((t) => t.label)).toEqual([
         'rainy sunday',
@@ -50,7 +50,7 @@ describe('removing a library folder', () => {
 
       expect(await core.invoke('library-remove', { path: lib.root, purge: true })).toMatchObject({ tracksRemoved: 6, kept: 0 });
       await core.invoke('library-add', { path: lib.root });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       expect(count(core, 'SELECT COUNT(*) AS n FROM track_tags')).toBe(0);
       expect(count(core, 'SELECT COUNT(*) AS n FROM tag_rejections')).toBe(0);
       expect(count(core, 'SELECT COUNT(*) AS n FROM track_embeddings')).toBe(0);

@@ -236,14 +236,14 @@ describe('one install at a time', () => {
     const core = await createCore({ dataDir: join(dir, 'data'), threads: 1, hubEndpoint: hub.url });
     try {
       const [a, b] = await Promise.all([
-        core.invoke('models-install', { source: 'hf:test/tiny' }),
-        core.invoke('models-install', { source: 'hf:test/tiny' }),
+        core.run('models-install', { source: 'hf:test/tiny' }),
+        core.run('models-install', { source: 'hf:test/tiny' }),
       ]);
       expect(a.key).toBe(b.key);
       expect(hub.requests.filter((q) => q.path.endsWith('audio/encoder.onnx') && q.range === null)).toHaveLength(1);
       expect(await core.invoke('models-list')).toHaveLength(1);
       // Once finished, installing again is a new install (not a join of a settled one).
-      expect((await core.invoke('models-install', { source: 'hf:test/tiny' })).key).toBe(a.key);
+      expect((await core.run('models-install', { source: 'hf:test/tiny' })).key).toBe(a.key);
     } finally {
       await core.close();
       await hub.close();

@@ -298,9 +298,9 @@ describe('saved playlists and exports', () => {
       [...fixtures]
         .slice(0, 4)
         .forEach(([name, bytes], i) => writeFileSync(join(more, `new ${i} ${name}`), stampTitle(bytes, uniqueTitle(5000 + i))));
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       await core.invoke('analysis-start', {});
-      await core.invoke('analysis-wait');
+      await core.run('analysis-wait');
       const refreshed = await core.invoke('playlists-get', { id });
       expect(refreshed.result.tracks).toHaveLength(10);
       expect(refreshed.result.tracks.filter((t) => t.track.path.startsWith(more))).toHaveLength(4);
@@ -340,7 +340,7 @@ describe('saved playlists and exports', () => {
 
       // M3U8, relative paths.
       const m3u = join(outDir, 'my list.m3u8');
-      expect(await core.invoke('playlists-export', { id, format: 'm3u8', path: m3u, paths: 'relative' })).toEqual({
+      expect(await core.run('playlists-export', { id, format: 'm3u8', path: m3u, paths: 'relative' })).toEqual({
         path: m3u,
         format: 'm3u8',
         tracks: 5,
@@ -360,13 +360,13 @@ describe('saved playlists and exports', () => {
       });
 
       // M3U8, absolute paths.
-      await core.invoke('playlists-export', { id, format: 'm3u8', path: m3u, paths: 'absolute' });
+      await core.run('playlists-export', { id, format: 'm3u8', path: m3u, paths: 'absolute' });
       const absLines = readFileSync(m3u, 'utf8').trimEnd().split('\n');
       expect(absLines.filter((l) => !l.startsWith('#'))).toEqual(tracks.map((t) => t.path));
 
       // XSPF, relative then absolute.
       const xspf = join(outDir, 'my list.xspf');
-      await core.invoke('playlists-export', { id, format: 'xspf', path: xspf, paths: 'relative' });
+      await core.run('playlists-export', { id, format: 'xspf', path: xspf, paths: 'relative' });
       const xml = readFileSync(xspf, 'utf8');
       expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/">')).toBe(true);
       expect(xml).toContain('<title>Mood &lt;&amp;&gt; mix</title>');
@@ -380,7 +380,7 @@ describe('saved playlists and exports', () => {
         expect(loc.startsWith('../../Biblioth%C3%A8que%20%E2%9C%93/my%20music/')).toBe(true);
         expect(resolve(dirname(xspf), ...loc.split('/').map(decodeURIComponent))).toBe(tracks[k]?.path);
       });
-      await core.invoke('playlists-export', {
+      await core.run('playlists-export', {
         rule: { sort: { by: 'path' } },
         format: 'xspf',
         path: xspf,
@@ -424,7 +424,7 @@ describe('saved playlists and exports', () => {
       const outDir = join(root, 'Exports ü');
       mkdirSync(outDir);
       const file = join(outDir, 'mood mix.m3u8');
-      await core.invoke('playlists-export', { rule: {}, format: 'm3u8', path: file, paths: 'relative' });
+      await core.run('playlists-export', { rule: {}, format: 'm3u8', path: file, paths: 'relative' });
       const mpv = spawnSync('mpv', ['--no-config', '--ao=null', '--vo=null', '--end=0.05', '--msg-level=all=error,cplayer=info', file], {
         encoding: 'utf8',
         timeout: 30_000,

@@ -107,11 +107,11 @@ beforeAll(async () => {
   invoke = ipc(core);
   await invoke('library-add', { path: genDir });
   await invoke('library-add', { path: debDir });
-  scan = await invoke('library-scan');
+  scan = await run('library-scan');
   for (const t of (await invoke('tracks-list', { limit: 1000 })).tracks) tracks.set(basename(t.path), t);
-  await invoke('models-install', { source: TINY_PACK });
+  await run('models-install', { source: TINY_PACK });
   await invoke('analysis-start', {});
-  analysis = await invoke('analysis-wait');
+  analysis = await run('analysis-wait');
 }, 240_000);
 
 afterAll(async () => {

@@ -103,7 +103,7 @@ describe('scanner: formats', () => {
     for (const name of Object.keys(EXPECTED)) copyFileSync(join(FIXTURES_DIR, name), join(lib, name));
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r).toMatchObject({ filesSeen: 12, added: 12, failed: 0, missing: 0, moved: 0, status: 'done' });
       const tracks = await allTracks(core);
       for (const [name, exp] of Object.entries(EXPECTED)) {
@@ -159,7 +159,7 @@ describe('scanner: bad input', () => {
 
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       const tracks = await allTracks(core);
       const at = (n: string) => tracks.get(join(lib, n));
       const failedWith = (n: string, re: RegExp) => {
@@ -199,7 +199,7 @@ describe('scanner: bad input', () => {
     chmodSync(join(lib, 'locked.flac'), 0);
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       expect((await allTracks(core)).get(join(lib, 'locked.flac'))).toMatchObject({
         status: 'failed',
         error: expect.stringMatching(/Permission denied/),
@@ -218,10 +218,10 @@ describe('scanner: incremental', () => {
     const { root: lib, good } = generateLibrary(join(root, 'lib'), 60, 0);
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      expect(await core.invoke('library-scan')).toMatchObject({ added: 60, failed: 0 });
+      expect(await core.run('library-scan')).toMatchObject({ added: 60, failed: 0 });
       const before = await allTracks(core);
 
-      expect(await core.invoke('library-scan')).toMatchObject({ added: 0, updated: 0, moved: 0, missing: 0, unchanged: 60 });
+      expect(await core.run('library-scan')).toMatchObject({ added: 0, updated: 0, moved: 0, missing: 0, unchanged: 60 });
 
       const [a, b, c, d] = good as [string, string, string, string];
       const renamed = join(lib, 'renamed ✨.flac');
@@ -235,7 +235,7 @@ describe('scanner: incremental', () => {
       writeFileSync(d, stampTitle(loadFixtures().get('flac.flac') as Buffer, uniqueTitle(777)));
       utimesSync(d, new Date(), new Date(Date.now() + 5000));
 
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r).toMatchObject({ moved: 2, missing: 1, updated: 1, added: 0, unchanged: 56 });
       const after = await allTracks(core);
       expect(after.get(renamed)?.id).toBe(before.get(a)?.id);
@@ -250,7 +250,7 @@ describe('scanner: incremental', () => {
       const c0 = before.get(c) as Track;
       rmSync(back);
       copyFileSync(join(FIXTURES_DIR, 'pcm.wav'), back);
-      const r2 = await core.invoke('library-scan');
+      const r2 = await core.run('library-scan');
       const again = await allTracks(core);
       // The fixture copy has different content from c, so it is a new track and c stays missing.
       expect(again.get(c)?.status).toBe('missing');
@@ -260,7 +260,7 @@ describe('scanner: incremental', () => {
       const restored = join(lib, 'restored.flac');
       const name = [...loadFixtures().keys()][original % 12] as string;
       writeFileSync(restored, stampTitle(loadFixtures().get(name) as Buffer, uniqueTitle(original)));
-      const r3 = await core.invoke('library-scan');
+      const r3 = await core.run('library-scan');
       expect(r3.moved).toBe(1);
       expect((await allTracks(core)).get(restored)).toMatchObject({ id: c0.id, status: 'ok' });
     });
@@ -271,9 +271,9 @@ describe('scanner: incremental', () => {
     const { root: lib } = generateLibrary(join(root, 'lib'), 10, 0);
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       renameSync(lib, `${lib}-unplugged`);
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r.missing).toBe(0);
       expect(r.problems[0]?.reason).toMatch(/unavailable/);
       expect((await core.invoke('status-get')).tracks).toMatchObject({ ok: 10, missing: 0 });
@@ -285,10 +285,10 @@ describe('scanner: incremental', () => {
     const { root: lib } = generateLibrary(join(root, 'lib'), 20, 0);
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       writeFileSync(join(lib, 'bad.flac'), 'nope');
       writeFileSync(join(lib, 'bad2.mp3'), Buffer.alloc(0));
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r).toMatchObject({ failed: 2, unchanged: 20 });
       expect((await core.invoke('status-get')).tracks).toMatchObject({ ok: 20, failed: 2 });
     });
@@ -318,7 +318,7 @@ describe('scanner: probe workers', () => {
         root,
         async (core) => {
           await core.invoke('library-add', { path: lib });
-          const r = await core.invoke('library-scan');
+          const r = await core.run('library-scan');
           const tracks = (await core.invoke('tracks-list', { limit: 1000 })).tracks.map((t) => ({ ...t, addedAt: null, updatedAt: null }));
           const probed = lines.find((l) => l.includes('files probed')) ?? '';
           return { r, tracks: tracks.sort((a, b) => a.id - b.id), probed: JSON.parse(probed.slice(probed.indexOf('{'))) as object };
@@ -392,7 +392,7 @@ describe('scanner: progress, cancel, watch', () => {
       await core.invoke('library-add', { path: lib });
       const seen: ScanProgress[] = [];
       core.events.on('scan-progress', (p) => seen.push(p));
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(seen.length).toBeGreaterThan(1);
       expect(seen.length).toBeLessThan(r.durationMs / 100 + 10);
       const last = seen.at(-1) as ScanProgress;
@@ -408,7 +408,7 @@ describe('scanner: progress, cancel, watch', () => {
       core.events.on('scan-progress', (p) => {
         if (p.phase === 'reading' && p.read >= 50) void core.invoke('library-scan-cancel');
       });
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r.status).toBe('cancelled');
       expect(r.missing).toBe(0);
       const stored = (await core.invoke('status-get')).tracks.ok;
@@ -417,7 +417,7 @@ describe('scanner: progress, cancel, watch', () => {
       expect((await core.invoke('status-get')).lastScan?.status).toBe('cancelled');
     });
     await withCore(root, async (core) => {
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r.status).toBe('done');
       expect((await core.invoke('status-get')).tracks.ok).toBe(600);
     });
@@ -430,7 +430,7 @@ describe('scanner: progress, cancel, watch', () => {
       root,
       async (core) => {
         await core.invoke('library-add', { path: lib });
-        await core.invoke('library-scan');
+        await core.run('library-scan');
         const nextScan = () =>
           new Promise<{ added: number; missing: number; ms: number }>((resolve, reject) => {
             const t0 = Date.now();
@@ -480,7 +480,7 @@ describe('library folders', () => {
     const { root: lib, good } = generateLibrary(join(root, 'lib'), 8, 0);
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       expect(await core.invoke('library-remove', { path: lib })).toMatchObject({ tracksRemoved: 8 });
       expect((await core.invoke('tracks-list')).total).toBe(0);
       expect((await core.invoke('library-folders')).length).toBe(0);
@@ -494,7 +494,7 @@ describe('library folders', () => {
     const { root: lib } = generateLibrary(join(root, 'lib'), 30, 0);
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       const hit = await core.invoke('tracks-list', { search: uniqueTitle(17) });
       expect(hit.tracks.map((t) => t.title)).toEqual([uniqueTitle(17)]);
       expect((await core.invoke('tracks-list', { search: 'fixture albu' })).total).toBe(30);
@@ -569,7 +569,7 @@ describe('scanner: real encoders', () => {
     for (const [name] of ENCODED) copyFileSync(encoded(name), join(lib, name));
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      expect(await core.invoke('library-scan')).toMatchObject({ added: ENCODED.length, failed: 0 });
+      expect(await core.run('library-scan')).toMatchObject({ added: ENCODED.length, failed: 0 });
       const tracks = await allTracks(core);
       for (const [name, , codec] of ENCODED) {
         const t = tracks.get(join(lib, name));
@@ -595,7 +595,7 @@ describe('scanner: real encoders', () => {
     writeFileSync(join(lib, 'tags-only.mp3'), tagged.subarray(0, id3v2Length(tagged)));
     await withCore(root, async (core) => {
       await core.invoke('library-add', { path: lib });
-      const r = await core.invoke('library-scan');
+      const r = await core.run('library-scan');
       expect(r).toMatchObject({ failed: cut.length + 1, added: 0 });
       const tracks = await allTracks(core);
       for (const name of cut) {

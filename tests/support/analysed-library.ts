@@ -13,10 +13,10 @@ export async function analysedLibrary(
   const core = await createCore({ dataDir: join(root, 'data'), threads: 1 });
   try {
     await core.invoke('library-add', { path: lib.root });
-    await core.invoke('library-scan');
-    await core.invoke('models-install', { source: TINY_PACK });
+    await core.run('library-scan');
+    await core.run('models-install', { source: TINY_PACK });
     await core.invoke('analysis-start', {});
-    await core.invoke('analysis-wait');
+    await core.run('analysis-wait');
     return { core, lib };
   } catch (err) {
     await core.close();

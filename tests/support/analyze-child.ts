@@ -5,6 +5,6 @@ import { createCore } from '../../src/core/index.js';
 
 const core = await createCore({ dataDir: process.argv[2] as string, threads: 1 });
 core.invoke('analysis-start', {}).catch(() => undefined);
-const summary = await core.invoke('analysis-wait');
+const summary = await core.run('analysis-wait');
 await core.close();
 process.stdout.write(JSON.stringify(summary));

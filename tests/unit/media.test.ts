@@ -64,7 +64,7 @@ describe('respondMedia', () => {
     const core = await createCore({ dataDir: join(root, 'data') });
     try {
       await core.invoke('library-add', { path: lib });
-      await core.invoke('library-scan');
+      await core.run('library-scan');
       const { tracks } = await core.invoke('tracks-list', {});
       const tone = tracks.find((t) => t.path.endsWith('tone.wav'));
       const broken = tracks.find((t) => t.path.endsWith('broken.mp3'));

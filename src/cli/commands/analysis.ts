@@ -29,7 +29,7 @@ export const analyze: Command = async (c) => {
   process.once('SIGINT', onSigint);
   try {
     const { queued } = await c.core.invoke('analysis-start', { policy });
-    const summary = await c.core.invoke('analysis-wait');
+    const summary = await c.core.run('analysis-wait');
     if (stream.isTTY) stream.write('\r\x1b[2K');
     output(c, { queued, ...summary }, () => {
       const lines = [

@@ -34,7 +34,7 @@ export const labels: Command = async (c) => {
       return output(c, r, () => `Removed "${r.name}" from ${r.vocabulary}`);
     }
     case 'align': {
-      const r = await c.core.invoke('labels-align', {
+      const r = await c.core.run('labels-align', {
         vocabularies: c.args.values.vocab,
         quantile: numberOption(c.args.values.quantile, 'quantile', false),
         nSamples: numberOption(c.args.values['n-samples'], 'n-samples'),

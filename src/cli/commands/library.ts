@@ -38,7 +38,7 @@ export const scan: Command = async (c) => {
   };
   process.once('SIGINT', onSigint);
   try {
-    const result = await c.core.invoke('library-scan');
+    const result = await c.core.run('library-scan');
     bar.done();
     output(c, result, () => formatScanResult(result));
     return result.status === 'cancelled' ? 130 : 0;

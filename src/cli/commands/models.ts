@@ -48,7 +48,7 @@ export const models: Command = async (c) => {
       });
       try {
         const precision = c.args.values.precision;
-        const pack = await c.core.invoke('models-install', { source, precision });
+        const pack = await c.core.run('models-install', { source, precision });
         if (tty) c.io.stderr.write('\r\x1b[2K');
         return output(c, pack, () => `Installed ${pack.key} (${formatBytes(pack.sizeBytes)})${pack.active ? ', active' : ''}`);
       } finally {

@@ -143,7 +143,7 @@ export const playlists: Command = async (c) => {
       const file = resolve(positional(c.args, 3, 'file to write (.m3u8 or .xspf)'));
       const format = exportFormat(c, file);
       const paths = pathMode(c);
-      const r = await c.core.invoke('playlists-export', { id: saved.id, format, path: file, paths });
+      const r = await c.core.run('playlists-export', { id: saved.id, format, path: file, paths });
       return output(
         c,
         { ...r, paths },

@@ -76,7 +76,7 @@ export const tags: Command = async (c) => {
   switch (sub) {
     case 'write': {
       const dryRun = c.args.values['dry-run'] === true;
-      const r = await c.core.invoke('filetags-write', {
+      const r = await c.core.run('filetags-write', {
         trackIds: await trackIdsOption(c.core, c.args.values.tracks),
         dryRun,
         includeScores: c.args.values.scores === true,
@@ -86,7 +86,7 @@ export const tags: Command = async (c) => {
     }
     case 'undo': {
       const runId = numberOption(positional(c.args, 2, 'run number'), 'run');
-      const r = await c.core.invoke('filetags-undo', { runId: runId as number });
+      const r = await c.core.run('filetags-undo', { runId: runId as number });
       output(c, r, () =>
         [
           ...r.files.map((f) => `${f.status.padEnd(9)} ${f.path}${f.reason ? `\n          ${f.reason}` : ''}`),
