@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
-import type { HandlerArgs, HandlerName, HandlerResult } from '../../src/core/contract.js';
+import type { HandlerArgs, HandlerName, HandlerResult, RunResult } from '../../src/core/contract.js';
+import { isJobTicket } from '../../src/core/kernel/jobs.js';
 import { AUDIO_EXTENSIONS } from '../../src/core/library/formats.js';
 import type { Track } from '../../src/core/tracks/queries.js';
 import { CORPUS_FILES, ensureRealCorpus, referenceDuration, requireFfmpeg, type ReferenceDuration } from '../support/real-corpus.js';
@@ -30,6 +31,15 @@ function ipc(core: Core) {
     const reply = await core.invokeUntrusted(name, structuredClone(args));
     if (!reply.ok) throw new Error(`${name}: ${reply.error.code} ${reply.error.message}`);
     return structuredClone(reply.value) as HandlerResult<K>;
+  };
+}
+
+/** Invokes over the IPC path and, for long work, waits for the job as the app does. */
+function ipcRun(core: Core) {
+  const invoke = ipc(core);
+  return async <K extends HandlerName>(name: K, ...args: HandlerArgs<K>): Promise<RunResult<K>> => {
+    const value: unknown = await invoke(name, ...args);
+    return (isJobTicket(value) ? structuredClone(await core.jobs.wait(value)) : value) as RunResult<K>;
   };
 }
 
@@ -72,10 +82,11 @@ const supported = (name: string): boolean => extname(name).toLowerCase() in AUDI
 let root = '';
 let core: Core | undefined;
 let invoke: ReturnType<typeof ipc>;
+let run: ReturnType<typeof ipcRun>;
 const expected = new Map<string, Expected>();
 const tracks = new Map<string, Track>();
-let scan: HandlerResult<'library-scan'>;
-let analysis: HandlerResult<'analysis-wait'>;
+let scan: RunResult<'library-scan'>;
+let analysis: RunResult<'analysis-wait'>;
 
 beforeAll(async () => {
   requireFfmpeg();
@@ -105,6 +116,7 @@ beforeAll(async () => {
   }
   core = await createCore({ dataDir: join(root, 'data'), threads: 1 });
   invoke = ipc(core);
+  run = ipcRun(core);
   await invoke('library-add', { path: genDir });
   await invoke('library-add', { path: debDir });
   scan = await run('library-scan');
