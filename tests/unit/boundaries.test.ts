@@ -31,6 +31,24 @@ describe('lint enforces the architecture', () => {
     );
   });
 
+  it('keeps src/core layered: no import cycle, the kernel imports no domain, no domain imports the composition root', async () => {
+    // kernel/jobs.ts imports kernel/errors.ts, so errors.ts importing jobs.ts closes a cycle.
+    expect(await ruleIds('src/core/kernel/errors.ts', "import { createJobs } from './jobs.js';\nexport const f = createJobs;\n")).toContain(
+      'import-x/no-cycle',
+    );
+    expect(
+      await ruleIds('src/core/kernel/errors.ts', "import { listFolders } from '../library/store.js';\nexport const f = listFolders;\n"),
+    ).toContain('no-restricted-imports');
+    for (const root of ['../compose.js', '../index.js', '../contract.js']) {
+      expect(await ruleIds('src/core/playlists/rule.ts', `import type { Core } from '${root}';\nexport type C = Core;\n`)).toContain(
+        'no-restricted-imports',
+      );
+    }
+    expect(
+      await ruleIds('src/core/playlists/rule.ts', "import { UserError } from '../kernel/errors.js';\nexport const E = UserError;\n"),
+    ).toEqual([]);
+  });
+
   it('forbids console and floating promises', async () => {
     const ids = await ruleIds('src/core/library/formats.ts', 'console.log(1);\nasync function f() {}\nf();\n');
     expect(ids).toEqual(expect.arrayContaining(['no-console', '@typescript-eslint/no-floating-promises']));

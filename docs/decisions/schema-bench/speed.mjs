@@ -1,4 +1,4 @@
-const libs = { valibot: await import('./src/v.mjs'), zod: await import('./src/z.mjs'), 'zod/mini': await import('./src/zm.mjs') };
+const libs = { valibot: await import('./v.mjs'), zod: await import('./z.mjs'), 'zod/mini': await import('./zm.mjs') };
 const good = { path: '/music/a', ids: Array.from({length: 20}, (_, i) => i + 1), policy: 'quick', k: 5 };
 const bad = { path: '', ids: [0] };
 for (const [name, lib] of Object.entries(libs)) {
