@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createCore, type Core } from '../core/index.js';
 import { resolveDataDir } from '../core/kernel/data-dir.js';
-import { UserError, errorMessage } from '../core/kernel/errors.js';
+import { UserError, asUserError, errorMessage } from '../core/kernel/errors.js';
 import { createLogger } from '../core/kernel/logger.js';
 import { analyze } from './commands/analysis.js';
 import { exportFeatures } from './commands/export-features.js';
@@ -139,7 +139,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`moodshelf: ${err.message}\nRun moodshelf --help for usage.\n`);
       return 2;
     }
-    const msg = err instanceof UserError ? err.message : `unexpected error: ${errorMessage(err)}`;
+    const known = asUserError(err);
+    const msg = known instanceof UserError ? known.message : `unexpected error: ${errorMessage(err)}`;
     io.stderr.write(`moodshelf: ${msg.split('\n')[0]}\n`);
     return 1;
   } finally {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/core/kernel/events.js';
 import { createJobs, isJobTicket, type JobEvents, type JobInfo } from '../../src/core/kernel/jobs.js';
 import { bindHandlers, handler, id, int, oneOf, opt, optionalParams, params, text } from '../../src/core/kernel/schema.js';
-import { UserError } from '../../src/core/kernel/errors.js';
+import { UserError, asUserError } from '../../src/core/kernel/errors.js';
 
 function recorder() {
   const bus = createEventBus<JobEvents>();
@@ -172,5 +172,14 @@ describe('event bus', () => {
     bus.emit('b', 'x');
     expect(got).toEqual(['a1', 'any a=1', 'any a=2', 'any b=x']);
     expect(errors).toHaveLength(2);
+  });
+});
+
+describe('errors', () => {
+  it('tells a person that another process holds the library, instead of an internal error', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    expect(asUserError(busy)).toMatchObject({ code: 'E_BUSY', message: expect.stringContaining('another Moodshelf process') });
+    const other = new Error('x');
+    expect(asUserError(other)).toBe(other);
   });
 });

@@ -22,3 +22,19 @@ export function errnoCode(err: unknown): string | undefined {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Turns errors a person can act on into UserErrors: SQLite's "database is locked" after the busy timeout
+ * means another Moodshelf process (the app or the CLI) holds the library for longer than we wait, and the
+ * person should hear that rather than an internal error. Anything else is returned unchanged.
+ */
+export function asUserError(err: unknown): unknown {
+  if (err instanceof UserError) return err;
+  const code = errnoCode(err);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT')
+    return new UserError(
+      'The library is busy: another Moodshelf process (the app or the CLI) is writing to it. Try again when it has finished.',
+      'E_BUSY',
+    );
+  return err;
+}

@@ -7,7 +7,7 @@
  * shell can keep a timeout on every one of them.
  */
 import { randomUUID } from 'node:crypto';
-import { UserError, errorMessage } from './errors.js';
+import { UserError, asUserError, errorMessage } from './errors.js';
 import type { Emitter } from './events.js';
 
 /** Where a job is. */
@@ -129,7 +129,8 @@ export function createJobs(events: Emitter<JobEvents>, options: JobsOptions = {}
     for (const e of finished.slice(0, Math.max(0, finished.length - keep))) entries.delete(e.info.id);
   };
 
-  const finish = (e: Entry, state: JobState, result: unknown, err: unknown): void => {
+  const finish = (e: Entry, state: JobState, result: unknown, thrown: unknown): void => {
+    const err = asUserError(thrown);
     if (e.pendingEmit) clearTimeout(e.pendingEmit);
     running.delete(`${e.info.kind}\0${e.info.key}`);
     e.info.state = state;
