@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
-import { defaultAlignmentSettings } from '../../src/core/labels/alignment.js';
+import { alignVocabularies, defaultAlignmentSettings } from '../../src/core/labels/alignment.js';
 import { cli } from '../support/cli.js';
 import { TINY_PACK } from '../support/packs.js';
 import { useTempDirs } from '../support/temp.js';
@@ -48,6 +48,73 @@ describe('label alignment', () => {
       await core.invoke('labels-remove', { text: 'rainy sunday' });
       expect((await core.run('labels-align')).labels).toHaveLength(82);
     });
+  });
+
+  it('runs labels-align as a job: a ticket at once, joined by the same work, listed, its result the alignment', async () => {
+    await withPack(async (core) => {
+      const params = { vocabularies: ['cal500', 'emotify'] };
+      const ticket = core.handlers['labels-align'](params);
+      expect(ticket).toEqual({ jobId: expect.any(String) as string, kind: 'labels-align', joined: false });
+      expect(core.handlers['jobs-list']()[0]).toMatchObject({
+        id: ticket.jobId,
+        state: 'running',
+        title: 'Aligning cal500 + emotify',
+        cancellable: true,
+      });
+      expect(core.handlers['labels-align']({ ...params })).toEqual({ ...ticket, joined: true });
+
+      const result = await core.jobs.wait(ticket);
+      expect(result).toMatchObject({ cached: false, vocabularies: ['cal500', 'emotify'], quantile: 0.04, nSamples: 26 });
+      const listed = (await core.invoke('jobs-list')).find((j) => j.id === ticket.jobId);
+      expect(listed).toMatchObject({ kind: 'labels-align', state: 'done', progress: { done: 3, total: 3 }, error: null });
+      expect(listed?.result).toEqual(result);
+      // The job ends with what the request/response handler used to return: the stored alignment.
+      const { db, models, log } = core.context;
+      expect(await alignVocabularies({ db, models, log }, params)).toEqual({ ...result, cached: true });
+      // Served from the database, it is still a job (a new one: the first has finished).
+      const again = await core.invoke('labels-align', params);
+      expect(again.jobId).not.toBe(ticket.jobId);
+      expect(await core.jobs.wait(again)).toEqual({ ...result, cached: true });
+    });
+  });
+
+  it('fails bad alignment input before a job starts, and a cancelled alignment stores nothing', async () => {
+    await withPack(async (core) => {
+      await expect(core.invoke('labels-align', { vocabularies: ['nope'] })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+      expect((await core.invoke('jobs-list')).filter((j) => j.kind === 'labels-align')).toEqual([]);
+
+      const ticket = core.handlers['labels-align']({ vocabularies: ['mtg-jamendo', 'cal500'] });
+      expect(await core.invoke('jobs-cancel', { id: ticket.jobId })).toEqual({ cancelled: true });
+      await expect(core.jobs.wait(ticket)).rejects.toMatchObject({ code: 'E_CANCELLED' });
+      expect(core.jobs.get(ticket.jobId)).toMatchObject({ state: 'cancelled' });
+      expect((await core.run('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] })).cached).toBe(false);
+    });
+  });
+
+  it('refuses malformed label parameters with E_INVALID naming the handler and the parameter', async () => {
+    const core = await createCore({ dataDir: join(tempDir(), 'data') });
+    try {
+      const refused = async (name: string, params: unknown): Promise<string> => {
+        const reply = await core.invokeUntrusted(name, [params]);
+        expect(reply, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+        return reply.ok ? '' : reply.error.message;
+      };
+      expect(await refused('labels-align', { quantile: 0 })).toBe('labels-align: "quantile" must be a number in (0, 1]');
+      expect(await refused('labels-align', { quantile: 1.5 })).toBe('labels-align: "quantile" must be a number in (0, 1]');
+      expect(await refused('labels-align', { nSamples: 2.5 })).toBe('labels-align: "nSamples" must be an integer from 1 to 1000000');
+      expect(await refused('labels-align', { vocabularies: 'cal500' })).toBe(
+        'labels-align: "vocabularies" must be a list of vocabulary ids',
+      );
+      expect(await refused('labels-align', { vocabulary: ['cal500'] })).toBe('labels-align: "vocabulary" is not a parameter it takes');
+      expect(await refused('labels-similar', { text: 'sad', limit: 0 })).toBe('labels-similar: "limit" must be an integer from 1 to 1000');
+      expect(await refused('labels-add', { text: '  ' })).toBe('labels-add: "text" must be a non-empty string');
+      expect(await refused('labels-update', { text: 'x', description: 3 })).toMatch(/^labels-update: "description" /);
+      expect(await refused('labels-list', { vocabulary: '' })).toBe('labels-list: "vocabulary" must be a non-empty string');
+      // A well-formed request gets past the check: without a pack, alignment says how to get one.
+      expect(await core.invokeUntrusted('labels-align', [{ quantile: 1 }])).toMatchObject({ ok: false, error: { code: 'E_NO_PACK' } });
+    } finally {
+      await core.close();
+    }
   });
 
   it('renames and describes a user label, moving its accepted tags, and refuses clashes', async () => {

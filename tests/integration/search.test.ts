@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { createCore } from '../../src/core/index.js';
 import { loadMigrations, migrate, openDatabase } from '../../src/core/kernel/database.js';
 import { listTracks } from '../../src/core/tracks/queries.js';
 import { cli } from '../support/cli.js';
@@ -102,6 +103,36 @@ describe('search over file and folder names', () => {
       expect(db.prepare("INSERT INTO tracks_fts(tracks_fts, rank) VALUES ('integrity-check', 1)").run().changes).toBeGreaterThanOrEqual(0);
     } finally {
       db.close();
+    }
+  });
+
+  it('refuses malformed track queries with E_INVALID naming the handler and the parameter', async () => {
+    const core = await createCore({ dataDir: join(tempDir(), 'data') });
+    try {
+      const refused = async (name: string, params: unknown): Promise<string> => {
+        const reply = await core.invokeUntrusted(name, [params]);
+        expect(reply, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+        return reply.ok ? '' : reply.error.message;
+      };
+      expect(await refused('tracks-list', { search: '' })).toBe('tracks-list: "search" must be a non-empty string');
+      expect(await refused('tracks-list', { sort: 'rating' })).toBe(
+        'tracks-list: "sort" must be one of title, artist, album, year, duration, genre, path, addedAt, status',
+      );
+      expect(await refused('tracks-list', { status: 'ok', limit: 1_000_001 })).toBe(
+        'tracks-list: "limit" must be an integer from 0 to 1000000',
+      );
+      expect(await refused('tracks-list', { descending: 'yes' })).toBe('tracks-list: "descending" must be true or false');
+      expect(await refused('tracks-get', { id: 0 })).toBe('tracks-get: "id" must be an integer from 1 to 9007199254740991');
+      expect(await refused('tracks-analysis', {})).toMatch(/^tracks-analysis: "id" /);
+      expect(await refused('settings-set', { threads: 65 })).toBe('settings-set: "threads" must be an integer from 0 to 64');
+      expect(await refused('settings-set', { analysisPolicy: 'sometimes' })).toBe(
+        'settings-set: "analysisPolicy" is not valid: Unknown analysis policy "sometimes" (use quick, quick:N or full)',
+      );
+      // Every field may be left out, and so may the whole object.
+      expect(await core.invoke('tracks-list')).toEqual({ total: 0, tracks: [] });
+      expect(await core.invoke('tracks-list', { search: 'x', sort: 'path', descending: true, limit: 0 })).toEqual({ total: 0, tracks: [] });
+    } finally {
+      await core.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Core } from '../../src/core/index.js';
+import { join } from 'node:path';
+import { createCore, type Core } from '../../src/core/index.js';
 import { analysedLibrary } from '../support/analysed-library.js';
 import { useTempDirs } from '../support/temp.js';
 
@@ -127,6 +128,32 @@ describe('tags', () => {
         ok: false,
         error: { code: 'E_NOT_ANALYZED' },
       });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('refuses malformed tag parameters with E_INVALID naming the handler and the parameter, before any work', async () => {
+    const core = await createCore({ dataDir: join(tempDir(), 'data') });
+    try {
+      const events: unknown[] = [];
+      core.events.on('tags-changed', (e) => events.push(e));
+      const refused = async (name: string, params: unknown): Promise<string> => {
+        const reply = await core.invokeUntrusted(name, [params]);
+        expect(reply, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+        return reply.ok ? '' : reply.error.message;
+      };
+      expect(await refused('tags-history', { limit: 501 })).toBe('tags-history: "limit" must be an integer from 1 to 500');
+      expect(await refused('tags-list', { trackId: '1' })).toBe('tags-list: "trackId" must be an integer from 1 to 9007199254740991');
+      expect(await refused('tags-accept', { label: 'calm' })).toBe('tags-accept: give "trackId" or "trackIds"');
+      expect(await refused('tags-add', { trackIds: [1, 0], label: 'calm' })).toMatch(/^tags-add: "trackIds\.1" /);
+      expect(await refused('tags-remove', { trackId: 1, label: 'calm', labels: ['x'] })).toBe(
+        'tags-remove: "labels" is not a parameter it takes',
+      );
+      expect(await refused('tags-suggest', { trackId: 1, vocabulary: 'x\0' })).toBe('tags-suggest: "vocabulary" contains a NUL character');
+      expect(await refused('tags-undo', { steps: 2 })).toBe('tags-undo: takes no parameters');
+      expect(events).toEqual([]);
+      expect(await core.invoke('tags-history')).toEqual([]);
     } finally {
       await core.close();
     }

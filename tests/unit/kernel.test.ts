@@ -143,6 +143,8 @@ describe('handler schemas', () => {
     expect(call(h.add as never, { path: '/m', depth: 9 })).toThrow('add: "depth" must be an integer from 0 to 5');
     expect(call(h.add as never, { path: '/m', dpeth: 1 })).toThrow('add: "dpeth" is not a parameter it takes');
     expect(call(h.add as never, 'x')).toThrow('add: parameters must be an object');
+    expect(call(h.add as never, {})).toThrow('add: "path" is required');
+    expect(call(h.add as never)).toThrow('add: parameters must be an object');
     expect(call(h.list as never, { sort: 'mood' })).toThrow('list: "sort" must be one of title, year');
     expect(call(h.get as never, { id: 0 })).toThrow(/get: "id" must be an integer from 1/);
     expect(call(h.status as never, { x: 1 })).toThrow('status: takes no parameters');

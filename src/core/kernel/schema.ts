@@ -55,7 +55,8 @@ export function parseInput<S extends Schema>(name: string, schema: S, value: unk
   const issue = r.issues[0];
   const path = issuePath(issue);
   const unknownKey = issue.expected === 'never' && path !== '';
-  const message = unknownKey ? `${path}is not a parameter it takes` : `${path}${issue.message}`;
+  const missing = path !== '' && issue.input === undefined;
+  const message = unknownKey ? `${path}is not a parameter it takes` : missing ? `${path}is required` : `${path}${issue.message}`;
   throw new UserError(`${name}: ${message}`, 'E_INVALID');
 }
 

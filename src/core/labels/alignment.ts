@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CoreContext } from '../api/context.js';
+import type { Db } from '../kernel/database.js';
 import { UserError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { ModelService } from '../model/service.js';
 import { alignmentSpace, labelVectors } from './embeddings.js';
 import { alignLabels, pca2d } from './mean-shift.js';
 import { allVocabularies, embeddedText } from './store.js';
@@ -47,10 +49,48 @@ export function defaultAlignmentSettings(ids: string[], labelCount: number): { q
   return PAPER_ALIGNMENT_SETTINGS[[...ids].sort().join('+')] ?? { quantile: 0.03, nSamples: labelCount };
 }
 
-interface Options {
+/**
+ * What an alignment needs: the database (vocabularies, cached embeddings, stored alignments), the active
+ * pack and its model (the encoder), and a logger for a collapsed bandwidth. Nothing else of the core.
+ */
+export interface AlignmentDeps {
+  db: Db;
+  models: Pick<ModelService, 'active' | 'activeModel'>;
+  log: Logger;
+}
+
+/** Which vocabularies to align (default: every one with labels) and the estimate_bandwidth settings. */
+export interface AlignmentOptions {
   vocabularies?: string[];
   quantile?: number;
   nSamples?: number;
+}
+
+/** How far a computed alignment is (embedding, clustering, drawing the map). */
+export interface AlignmentStep {
+  done: number;
+  total: number;
+  message: string;
+}
+
+/** Hooks of a computed alignment: progress per step, and a signal checked between steps. */
+export interface AlignmentHooks {
+  onStep?: (step: AlignmentStep) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Everything an alignment run is decided by, resolved up front (cheap: no embedding yet), so bad input fails
+ * before any work and `hash` names the work exactly (same hash, same result).
+ */
+export interface AlignmentPlan {
+  encoderKey: string;
+  vocabularies: string[];
+  entries: { vocabulary: string; name: string; text: string }[];
+  quantile: number;
+  nSamples: number;
+  /** Hash of the encoder, the embedded texts and the settings. */
+  hash: string;
 }
 
 function chooseVocabularies(all: Vocabulary[], ids?: string[]): Vocabulary[] {
@@ -64,15 +104,19 @@ function chooseVocabularies(all: Vocabulary[], ids?: string[]): Vocabulary[] {
 
 type Row = { input_hash: string; bandwidth: number; estimated_bandwidth: number; fallback: number; reason: string | null; result: string };
 
+/** The columns a stored alignment is found by. */
+function storeKey(plan: AlignmentPlan): [string, string, number, number] {
+  return [plan.encoderKey, JSON.stringify(plan.vocabularies), plan.quantile, plan.nSamples];
+}
+
 /**
- * Aligns the labels of several vocabularies (default: all) with mean shift over their embeddings from the
- * active pack's label encoder, dataset order preserved (the first vocabulary's labels first, as the paper
- * concatenates them). The result is stored, and served from the database until a vocabulary, a
- * description or the encoder changes.
+ * Resolves the vocabularies, labels and settings of an alignment under the active pack (dataset order
+ * preserved: the first vocabulary's labels first, as the paper concatenates them). Throws a UserError when
+ * there is no pack, a vocabulary is unknown or there are fewer than two labels.
  */
-export async function alignVocabularies(ctx: CoreContext, options: Options = {}): Promise<LabelAlignment> {
-  const { pack, manifest } = ctx.models.active();
-  const vocabs = chooseVocabularies(allVocabularies(ctx.db, manifest), options.vocabularies);
+export function planAlignment(deps: Pick<AlignmentDeps, 'db' | 'models'>, options: AlignmentOptions = {}): AlignmentPlan {
+  const { pack, manifest } = deps.models.active();
+  const vocabs = chooseVocabularies(allVocabularies(deps.db, manifest), options.vocabularies);
   const entries = vocabs.flatMap((v) =>
     v.labels.map((name) => ({ vocabulary: v.id, name, text: embeddedText(name, v.descriptions?.[name]) })),
   );
@@ -84,58 +128,83 @@ export async function alignVocabularies(ctx: CoreContext, options: Options = {})
   const hash = createHash('sha256')
     .update(JSON.stringify([pack.key, entries, quantile, nSamples]))
     .digest('hex');
-  const key = [pack.key, JSON.stringify(ids), quantile, nSamples] as const;
-  const row = ctx.db
+  return { encoderKey: pack.key, vocabularies: ids, entries, quantile, nSamples, hash };
+}
+
+function planBase(plan: AlignmentPlan): Pick<LabelAlignment, 'encoderKey' | 'vocabularies' | 'quantile' | 'nSamples'> {
+  return { encoderKey: plan.encoderKey, vocabularies: plan.vocabularies, quantile: plan.quantile, nSamples: plan.nSamples };
+}
+
+/** The stored result of exactly this plan, or null when there is none or its inputs changed since. */
+export function storedAlignment(db: Db, plan: AlignmentPlan): LabelAlignment | null {
+  const row = db
     .prepare('SELECT * FROM label_alignments WHERE encoder_key = ? AND vocabularies = ? AND quantile = ? AND n_samples = ?')
-    .get(...key) as Row | undefined;
-  const base = { encoderKey: pack.key, vocabularies: ids, quantile, nSamples };
-  if (row && row.input_hash === hash) {
-    const stored = JSON.parse(row.result) as Pick<LabelAlignment, 'clusters' | 'labels'>;
-    return {
-      ...base,
-      bandwidth: row.bandwidth,
-      estimatedBandwidth: row.estimated_bandwidth,
-      fallback: row.fallback === 1,
-      reason: row.reason,
-      cached: true,
-      ...stored,
-    };
-  }
-  const space = alignmentSpace(pack.key, ctx.models.activeModel());
-  const vectors = (
-    await labelVectors(
-      ctx.db,
-      space.key,
-      space.embedder,
-      entries.map((e) => e.text),
-    )
-  ).map((v) => Float64Array.from(v));
-  const aligned = alignLabels(vectors, { quantile, nSamples, logger: ctx.log });
+    .get(...storeKey(plan)) as Row | undefined;
+  if (!row || row.input_hash !== plan.hash) return null;
+  const stored = JSON.parse(row.result) as Pick<LabelAlignment, 'clusters' | 'labels'>;
+  return {
+    ...planBase(plan),
+    bandwidth: row.bandwidth,
+    estimatedBandwidth: row.estimated_bandwidth,
+    fallback: row.fallback === 1,
+    reason: row.reason,
+    cached: true,
+    ...stored,
+  };
+}
+
+function storeAlignment(db: Db, plan: AlignmentPlan, result: LabelAlignment): void {
+  db.prepare(
+    `INSERT OR REPLACE INTO label_alignments (encoder_key, vocabularies, quantile, n_samples, input_hash, bandwidth, estimated_bandwidth, fallback, reason, result)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    ...storeKey(plan),
+    plan.hash,
+    result.bandwidth,
+    result.estimatedBandwidth,
+    result.fallback ? 1 : 0,
+    result.reason,
+    JSON.stringify({ clusters: result.clusters, labels: result.labels }),
+  );
+}
+
+/** The steps of a computed alignment, for progress. */
+const STEPS = 3;
+
+/**
+ * Computes the alignment a plan describes (mean shift over the label embeddings from the active pack's
+ * alignment encoder, and a 2-D map), stores it and returns it. Reports each step through `hooks`.
+ */
+export async function computeAlignment(deps: AlignmentDeps, plan: AlignmentPlan, hooks: AlignmentHooks = {}): Promise<LabelAlignment> {
+  const step = (done: number, message: string): void => {
+    // Mean shift itself cannot stop midway; a cancel takes effect at the next step.
+    if (done < STEPS) hooks.signal?.throwIfAborted();
+    hooks.onStep?.({ done, total: STEPS, message });
+  };
+  const count = plan.entries.length;
+  step(0, `Embedding ${count} labels`);
+  const space = alignmentSpace(plan.encoderKey, deps.models.activeModel());
+  const embedded = await labelVectors(
+    deps.db,
+    space.key,
+    space.embedder,
+    plan.entries.map((e) => e.text),
+  );
+  const vectors = embedded.map((v) => Float64Array.from(v));
+  step(1, `Clustering ${count} labels`);
+  const aligned = alignLabels(vectors, { quantile: plan.quantile, nSamples: plan.nSamples, logger: deps.log });
+  step(2, 'Drawing the label map');
   const map = pca2d(vectors);
-  const labels = entries.map((e, i) => {
+  const labels = plan.entries.map((e, i) => {
     const [x, y] = map.coordinates[i] as [number, number];
     return { vocabulary: e.vocabulary, name: e.name, cluster: aligned.labels[i] as number, x, y };
   });
   const clusters = aligned.clusters.map((c) => ({
     id: c.id,
-    members: c.members.map((i) => ({ vocabulary: entries[i]?.vocabulary ?? '', name: entries[i]?.name ?? '' })),
+    members: c.members.map((i) => ({ vocabulary: plan.entries[i]?.vocabulary ?? '', name: plan.entries[i]?.name ?? '' })),
   }));
-  ctx.db
-    .prepare(
-      `INSERT OR REPLACE INTO label_alignments (encoder_key, vocabularies, quantile, n_samples, input_hash, bandwidth, estimated_bandwidth, fallback, reason, result)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      ...key,
-      hash,
-      aligned.bandwidth,
-      aligned.estimatedBandwidth,
-      aligned.fallback ? 1 : 0,
-      aligned.reason ?? null,
-      JSON.stringify({ clusters, labels }),
-    );
-  return {
-    ...base,
+  const result: LabelAlignment = {
+    ...planBase(plan),
     bandwidth: aligned.bandwidth,
     estimatedBandwidth: aligned.estimatedBandwidth,
     fallback: aligned.fallback,
@@ -144,4 +213,21 @@ export async function alignVocabularies(ctx: CoreContext, options: Options = {})
     clusters,
     labels,
   };
+  storeAlignment(deps.db, plan, result);
+  step(STEPS, `Aligned ${count} labels`);
+  return result;
+}
+
+/**
+ * Aligns the labels of several vocabularies (default: all) with mean shift over their embeddings from the
+ * active pack's label encoder. The result is stored, and served from the database until a vocabulary, a
+ * description or the encoder changes.
+ */
+export async function alignVocabularies(
+  deps: AlignmentDeps,
+  options: AlignmentOptions = {},
+  hooks: AlignmentHooks = {},
+): Promise<LabelAlignment> {
+  const plan = planAlignment(deps, options);
+  return storedAlignment(deps.db, plan) ?? (await computeAlignment(deps, plan, hooks));
 }

@@ -1,8 +1,13 @@
-import type { CoreContext } from '../api/context.js';
-import { asObject, optionalEnum, optionalInt, optionalString } from '../kernel/validate-legacy.js';
 import { parsePolicy, policyToString } from '../analysis/service.js';
 import { getSetting, setSetting } from '../model/pack-store.js';
 import type { Db } from '../kernel/database.js';
+import { errorMessage } from '../kernel/errors.js';
+import { handler, int, oneOf, opt, params, text, v } from '../kernel/schema.js';
+
+/** What the settings handlers need: settings live in the database. */
+export interface SettingsHandlerDeps {
+  db: Db;
+}
 
 /** Preferences people set in the settings panel (stored in the database, shared by app and CLI). */
 export interface Settings {
@@ -25,24 +30,43 @@ export function readSettings(db: Db): Settings {
   };
 }
 
-/** Handlers for settings. Their signatures are the API contract. */
-export function createSettingsHandlers(ctx: CoreContext) {
+/** An analysis policy ("quick", "quick:N", "full"), refused with parsePolicy's own explanation. */
+function policy() {
+  return v.pipe(
+    text(100),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      try {
+        parsePolicy(dataset.value);
+      } catch (err) {
+        addIssue({ message: `is not valid: ${errorMessage(err)}` });
+      }
+    }),
+  );
+}
+
+/** The settings to change; each field may be left out (it then keeps its value). */
+const setSchema = params({
+  analysisPolicy: opt(policy()),
+  threads: opt(int(0, 64)),
+  theme: opt(oneOf(THEMES)),
+});
+
+/** Handlers for settings. Their definitions (schemas and results) are the API contract. */
+export function createSettingsHandlers(deps: SettingsHandlerDeps) {
+  const { db } = deps;
   return {
     /** Current settings. */
-    'settings-get': (): Settings => readSettings(ctx.db),
+    'settings-get': handler((): Settings => readSettings(db)),
     /** Changes some settings (each validated) and returns all of them. */
-    'settings-set': (params: Partial<Settings>): Settings => {
-      const o = asObject(params, 'settings-set');
-      const policy = optionalString(o, 'analysisPolicy', 'settings-set');
-      if (policy !== undefined) setSetting(ctx.db, 'analysis_policy', policyToString(parsePolicy(policy)));
-      const threads = optionalInt(o, 'threads', 'settings-set', 0, 64);
-      if (threads !== undefined) setSetting(ctx.db, 'threads', String(threads));
-      const theme = optionalEnum(o, 'theme', 'settings-set', THEMES);
-      if (theme !== undefined) setSetting(ctx.db, 'theme', theme);
-      return readSettings(ctx.db);
-    },
+    'settings-set': handler(setSchema, ({ analysisPolicy, threads, theme }): Settings => {
+      if (analysisPolicy !== undefined) setSetting(db, 'analysis_policy', policyToString(parsePolicy(analysisPolicy)));
+      if (threads !== undefined) setSetting(db, 'threads', String(threads));
+      if (theme !== undefined) setSetting(db, 'theme', theme);
+      return readSettings(db);
+    }),
   };
 }
 
 /** The settings part of the API contract, derived from the implementation. */
-export type SettingsHandlers = ReturnType<typeof createSettingsHandlers>;
+export type SettingsHandlerDefs = ReturnType<typeof createSettingsHandlers>;

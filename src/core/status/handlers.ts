@@ -1,5 +1,15 @@
-import type { CoreContext } from '../api/context.js';
+import type { Db } from '../kernel/database.js';
+import { handler } from '../kernel/schema.js';
+import type { LibraryService } from '../library/service.js';
 import { countTracks } from '../tracks/queries.js';
+
+/** What the status handler needs: the database, where the data lives, and whether a scan runs. */
+export interface StatusHandlerDeps {
+  db: Db;
+  dataDir: string;
+  dbPath: string;
+  library: Pick<LibraryService, 'isScanning'>;
+}
 
 /** The most recent scan run, as stored. */
 export interface ScanRunSummary {
@@ -30,30 +40,33 @@ export interface CoreStatus {
   lastScan: ScanRunSummary | null;
 }
 
-/** Handlers for the overall status. Their signatures are the API contract. */
-export function createStatusHandlers(ctx: CoreContext) {
+function lastScanRun(db: Db): ScanRunSummary | null {
+  const row = db
+    .prepare(
+      `SELECT id, started_at AS startedAt, finished_at AS finishedAt, trigger, status, files_seen AS filesSeen,
+        added, updated, moved, missing, failed, unchanged, duration_ms AS durationMs, error
+       FROM scan_runs ORDER BY id DESC LIMIT 1`,
+    )
+    .get() as ScanRunSummary | undefined;
+  return row ?? null;
+}
+
+/** Handlers for the overall status. Their definitions (schemas and results) are the API contract. */
+export function createStatusHandlers(deps: StatusHandlerDeps) {
+  const { db, dataDir, dbPath, library } = deps;
   return {
     /** Counts, the last scan and where the data lives. */
-    'status-get': (): CoreStatus => {
-      const lastScan = ctx.db
-        .prepare(
-          `SELECT id, started_at AS startedAt, finished_at AS finishedAt, trigger, status, files_seen AS filesSeen,
-            added, updated, moved, missing, failed, unchanged, duration_ms AS durationMs, error
-           FROM scan_runs ORDER BY id DESC LIMIT 1`,
-        )
-        .get() as ScanRunSummary | undefined;
-      return {
-        dataDir: ctx.dataDir,
-        database: ctx.dbPath,
-        schemaVersion: (ctx.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v,
-        folders: (ctx.db.prepare('SELECT COUNT(*) AS n FROM library_folders').get() as { n: number }).n,
-        tracks: countTracks(ctx.db),
-        scanning: ctx.library.isScanning(),
-        lastScan: lastScan ?? null,
-      };
-    },
+    'status-get': handler((): CoreStatus => ({
+      dataDir,
+      database: dbPath,
+      schemaVersion: (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v,
+      folders: (db.prepare('SELECT COUNT(*) AS n FROM library_folders').get() as { n: number }).n,
+      tracks: countTracks(db),
+      scanning: library.isScanning(),
+      lastScan: lastScanRun(db),
+    })),
   };
 }
 
 /** The status part of the API contract, derived from the implementation. */
-export type StatusHandlers = ReturnType<typeof createStatusHandlers>;
+export type StatusHandlerDefs = ReturnType<typeof createStatusHandlers>;

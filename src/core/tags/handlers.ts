@@ -1,7 +1,9 @@
-import type { CoreContext } from '../api/context.js';
-import { asObject, optionalInt, optionalString, requireInt, requireIntArray, requireString } from '../kernel/validate-legacy.js';
 import { trackLabelScores, voteTags } from '../analysis/song-tags.js';
-import { UserError } from '../kernel/errors.js';
+import type { ScoringDeps } from '../analysis/scoring-deps.js';
+import type { Db } from '../kernel/database.js';
+import type { Emitter } from '../kernel/events.js';
+import { handler, id, ids, int, opt, optionalParams, params, text, v } from '../kernel/schema.js';
+import type { TagEvents } from './events.js';
 import {
   applyTagOperation,
   assertTracksExist,
@@ -16,8 +18,13 @@ import {
   type TrackTag,
 } from './store.js';
 
-/** Which tracks a tag operation applies to: one, or a multi-selection. */
-export type TrackSelection = { trackId: number; trackIds?: never } | { trackIds: number[]; trackId?: never };
+/** What the tag handlers need: the database, where to announce changes, and scoring for suggestions. */
+export interface TagHandlerDeps {
+  db: Db;
+  events: Emitter<TagEvents>;
+  /** The active pack's scores of a track's segments, for tags-suggest. */
+  scoring: ScoringDeps;
+}
 
 /** A track's tags and the suggestions it rejected. */
 export interface TrackTags {
@@ -41,79 +48,87 @@ export interface TagOperationResult {
 }
 
 const MAX_BATCH = 100_000;
-const MAX_ID = Number.MAX_SAFE_INTEGER;
 
-function selection(o: Record<string, unknown>, handler: string): number[] {
-  if (o.trackIds !== undefined && o.trackId !== undefined)
-    throw new UserError(`${handler}: give "trackId" or "trackIds", not both`, 'E_INVALID');
-  if (o.trackIds !== undefined) return requireIntArray(o, 'trackIds', handler, 1, MAX_ID, MAX_BATCH);
-  return [requireInt(o, 'trackId', handler, 1, MAX_ID)];
+/**
+ * A tag operation's parameters: the label and which tracks, one (`trackId`) or a multi-selection
+ * (`trackIds`, one undo step), never both.
+ */
+const operationSchema = v.pipe(
+  params({ trackId: opt(id()), trackIds: opt(ids(MAX_BATCH)), label: text() }),
+  v.check((o) => o.trackId === undefined || o.trackIds === undefined, 'give "trackId" or "trackIds", not both'),
+  v.check((o) => o.trackId !== undefined || o.trackIds !== undefined, 'give "trackId" or "trackIds"'),
+);
+
+/** The checked parameters of a tag operation. */
+type OperationParams = v.InferOutput<typeof operationSchema>;
+
+function selectedTracks(o: OperationParams): number[] {
+  return o.trackIds ?? [o.trackId as number];
+}
+
+/** Suggestions minus labels already tagged or rejected, best first; a label two vocabularies vote for comes once. */
+function freshSuggestions(suggestions: TagSuggestion[], taken: Set<string>): TagSuggestion[] {
+  return suggestions
+    .sort((a, b) => b.votes - a.votes || b.meanScore - a.meanScore)
+    .filter((s) => {
+      const key = s.label.toLowerCase();
+      if (taken.has(key)) return false;
+      taken.add(key);
+      return true;
+    });
 }
 
 /** Handlers for tags: ground truth people accept, reject or type, with multi-level undo. */
-export function createTagHandlers(ctx: CoreContext) {
-  const operate = (kind: TagOperationKind, handler: string, params: unknown): TagOperationResult => {
-    const o = asObject(params, handler);
-    const trackIds = selection(o, handler);
-    const label = cleanTagLabel(requireString(o, 'label', handler));
-    const operation = applyTagOperation(ctx.db, kind, trackIds, label);
-    if (operation) ctx.events.emit('tags-changed', { trackIds: operation.trackIds });
-    return { operation, changed: operation?.trackIds ?? [] };
-  };
-  const replay = (operation: TagOperation | null): TagOperation | null => {
-    if (operation) ctx.events.emit('tags-changed', { trackIds: operation.trackIds });
+export function createTagHandlers(deps: TagHandlerDeps) {
+  const { db, events, scoring } = deps;
+  const announce = (operation: TagOperation | null): TagOperation | null => {
+    if (operation) events.emit('tags-changed', { trackIds: operation.trackIds });
     return operation;
   };
+  const operate =
+    (kind: TagOperationKind) =>
+    (o: OperationParams): TagOperationResult => {
+      const operation = announce(applyTagOperation(db, kind, selectedTracks(o), cleanTagLabel(o.label)));
+      return { operation, changed: operation?.trackIds ?? [] };
+    };
 
   return {
     /** A track's tags (with their source) and the labels rejected for it. */
-    'tags-list': (params: { trackId: number }): TrackTags => {
-      const trackId = requireInt(asObject(params, 'tags-list'), 'trackId', 'tags-list', 1, MAX_ID);
-      assertTracksExist(ctx.db, [trackId]);
-      return { trackId, tags: listTags(ctx.db, trackId), rejected: listRejected(ctx.db, trackId) };
-    },
+    'tags-list': handler(params({ trackId: id() }), ({ trackId }): TrackTags => {
+      assertTracksExist(db, [trackId]);
+      return { trackId, tags: listTags(db, trackId), rejected: listRejected(db, trackId) };
+    }),
     /** Accepts a suggested label on one track or a batch (one undo step); clears an earlier rejection. */
-    'tags-accept': (params: TrackSelection & { label: string }): TagOperationResult => operate('accept', 'tags-accept', params),
+    'tags-accept': handler(operationSchema, operate('accept')),
     /** Rejects a suggestion: removes the tag if present and never suggests the label for the track again. */
-    'tags-reject': (params: TrackSelection & { label: string }): TagOperationResult => operate('reject', 'tags-reject', params),
+    'tags-reject': handler(operationSchema, operate('reject')),
     /** Adds a tag typed by hand (any text, not only vocabulary labels). */
-    'tags-add': (params: TrackSelection & { label: string }): TagOperationResult => operate('add', 'tags-add', params),
+    'tags-add': handler(operationSchema, operate('add')),
     /** Removes a tag (without rejecting it: it may be suggested again). */
-    'tags-remove': (params: TrackSelection & { label: string }): TagOperationResult => operate('remove', 'tags-remove', params),
+    'tags-remove': handler(operationSchema, operate('remove')),
     /** Undoes the latest tag operation; null when there is nothing left to undo. */
-    'tags-undo': (): TagOperation | null => replay(undoTagOperation(ctx.db)),
+    'tags-undo': handler((): TagOperation | null => announce(undoTagOperation(db))),
     /** Redoes the operation undone last; null when there is nothing to redo. */
-    'tags-redo': (): TagOperation | null => replay(redoTagOperation(ctx.db)),
+    'tags-redo': handler((): TagOperation | null => announce(redoTagOperation(db))),
     /** Recent tag operations, newest first (for an undo menu). */
-    'tags-history': (params?: { limit?: number }): TagOperation[] =>
-      tagHistory(ctx.db, optionalInt(asObject(params, 'tags-history'), 'limit', 'tags-history', 1, 500) ?? 50),
+    'tags-history': handler(optionalParams({ limit: opt(int(1, 500)) }), ({ limit }): TagOperation[] => tagHistory(db, limit ?? 50)),
     /**
      * The paper's song-level vote labels for a track (per vocabulary, or one), minus labels already
      * tagged or rejected for it, best first.
      */
-    'tags-suggest': async (params: {
-      trackId: number;
-      vocabulary?: string;
-    }): Promise<{ trackId: number; packKey: string; suggestions: TagSuggestion[] }> => {
-      const o = asObject(params, 'tags-suggest');
-      const trackId = requireInt(o, 'trackId', 'tags-suggest', 1, MAX_ID);
-      const t = await trackLabelScores(ctx, trackId, optionalString(o, 'vocabulary', 'tags-suggest'));
-      const taken = new Set(
-        [...listTags(ctx.db, trackId).map((x) => x.label), ...listRejected(ctx.db, trackId)].map((l) => l.toLowerCase()),
-      );
-      const suggestions = voteTags(t.vocabs, t.labels, t.segmentScores)
-        .flatMap((v) => v.labels.map((l) => ({ vocabulary: v.vocabulary, ...l })))
-        .sort((a, b) => b.votes - a.votes || b.meanScore - a.meanScore)
-        .filter((s) => {
-          const key = s.label.toLowerCase();
-          if (taken.has(key)) return false;
-          taken.add(key); // the same label voted by two vocabularies is suggested once
-          return true;
-        });
-      return { trackId, packKey: t.packKey, suggestions };
-    },
+    'tags-suggest': handler(
+      params({ trackId: id(), vocabulary: opt(text(200)) }),
+      async ({ trackId, vocabulary }): Promise<{ trackId: number; packKey: string; suggestions: TagSuggestion[] }> => {
+        const t = await trackLabelScores(scoring, trackId, vocabulary);
+        const taken = new Set([...listTags(db, trackId).map((x) => x.label), ...listRejected(db, trackId)].map((l) => l.toLowerCase()));
+        const voted = voteTags(t.vocabs, t.labels, t.segmentScores).flatMap((vt) =>
+          vt.labels.map((l) => ({ vocabulary: vt.vocabulary, ...l })),
+        );
+        return { trackId, packKey: t.packKey, suggestions: freshSuggestions(voted, taken) };
+      },
+    ),
   };
 }
 
 /** The tags part of the API contract, derived from the implementation. */
-export type TagHandlers = ReturnType<typeof createTagHandlers>;
+export type TagHandlerDefs = ReturnType<typeof createTagHandlers>;
