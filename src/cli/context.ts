@@ -29,6 +29,7 @@ export const CLI_OPTIONS = {
   'hub-endpoint': { type: 'string' },
   precision: { type: 'string' },
   purge: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
   threads: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   tracks: { type: 'string', multiple: true },

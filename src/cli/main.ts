@@ -46,7 +46,9 @@ Models and analysis:
                              a track's scores (or why it has none: unreadable, missing, not analysed)
   top "<label>" [-n N] [--json]
                              the tracks (with ids) that match any text best
-  export-features <out-dir>  encoder features of analysed segments plus accepted tags, for training
+  export-features <out-dir> [--force]
+                             encoder features of analysed segments plus accepted tags, for training
+                             (--force replaces an export already in that folder)
 
 Tags:
   tag add|remove <track> "<label>"    tag a track (id or path) by hand, or remove a tag
@@ -67,7 +69,7 @@ Playlists:
   playlists preview --rule COND ... [same options as create]     evaluate without saving
   playlists rename <id|name> "<new name>"
   playlists delete <id|name>
-  playlists export <id|name> <file.m3u8|file.xspf> [--format m3u8|xspf] [--paths absolute|relative]
+  playlists export <id|name> <file.m3u8|file.xspf> [--format m3u8|xspf] [--paths absolute|relative] [--force]
                              COND: calm>=0.3 (cosine score; also >, <, <=), calm>90% (above the 90th
                              percentile, the top 10%), tag:NAME; !COND negates; "A | B" either.
                              Several --rule must all match (--any: one is enough). --artist/--genre

@@ -14,7 +14,7 @@ import { createEventBus, type EventBus } from './kernel/events.js';
 import { createJobs, isJobTicket, type JobEvents, type JobTicket, type Jobs } from './kernel/jobs.js';
 import { bindHandlers, type BoundHandlers } from './kernel/schema.js';
 import { createWriteGrants, type GrantKind, type WriteGrant, type WriteGrants } from './kernel/write-grants.js';
-import { UserError, errorMessage } from './kernel/errors.js';
+import { UserError, asUserError, errorMessage } from './kernel/errors.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { createLibraryService, type LibraryService, type LibraryServiceOptions } from './library/service.js';
 import { createLibraryHandlers, type LibraryHandlerDefs } from './library/handlers.js';
@@ -137,7 +137,7 @@ function handlerDefs(s: CoreServices, events: EventBus<CoreEvents>): AllHandlerD
     createScoreHandlers({ scoring }),
     createLabelHandlers({ db, models: s.models, jobs, log: log.child('labels') }),
     createSettingsHandlers({ db }),
-    createTagHandlers({ db, events }),
+    createTagHandlers({ db, events, scoring }),
     createPlaylistHandlers({ scoring, jobs, grants, events }),
     createFileTagHandlers({ db, analysis: s.analysis, jobs, scoring, log: log.child('filetags') }),
     createJobHandlers({ jobs }),
@@ -192,6 +192,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   const handlers = bindHandlers(handlerDefs(services, events)) as Handlers;
   if (options.autoAnalyze) {
+    // A queue left from the last session was resumed by the service: follow it as the analysis job.
+    handlers['analysis-resume']();
     events.on('scan-finished', (r) => {
       if (r.added + r.updated + r.moved > 0) {
         try {
@@ -222,7 +224,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (!Array.isArray(args) || args.length > 1) throw new UserError(`${name}: expected at most one parameters object`, 'E_INVALID');
       const value = await services.grants.untrusted(async () => await (table[name] as (...a: unknown[]) => unknown)(...args));
       return { ok: true, value };
-    } catch (err) {
+    } catch (thrown) {
+      const err = asUserError(thrown);
       if (!(err instanceof UserError)) log.error('handler failed', { name: String(name), err: errorMessage(err) });
       return { ok: false, error: { message: errorMessage(err), code: err instanceof UserError ? err.code : 'E_INTERNAL' } };
     }
@@ -241,9 +244,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return;
       closed = true;
+      // The analysis service first: closing it keeps the persistent queue for the next start, whereas
+      // cancelling its job (what jobs.close does to running jobs) would empty the queue.
+      await analysis.close();
       await jobs.close();
       await library.close();
-      await analysis.close();
       await models.close();
       db.close();
     },

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadJointModel, normalizeSegment, poolHiddenStates } from '../../src/core/model/joint-model.js';
@@ -229,24 +229,90 @@ describe('pack installation', () => {
   });
 });
 
-describe('one install at a time', () => {
-  it('a second models-install of the same source while one runs joins it (the double click): one download, one pack', async () => {
+describe('installs run as jobs', () => {
+  it('a second models-install of the same pack while one runs joins its job (the double click): one download, one pack', async () => {
     const dir = tempDir();
     const hub = await startHub({ repos: { 'test/tiny': TINY_PACK } });
     const core = await createCore({ dataDir: join(dir, 'data'), threads: 1, hubEndpoint: hub.url });
     try {
+      // The second spells the same pack differently: the job key is the normalised source.
       const [a, b] = await Promise.all([
-        core.run('models-install', { source: 'hf:test/tiny' }),
-        core.run('models-install', { source: 'hf:test/tiny' }),
+        core.invoke('models-install', { source: 'hf:test/tiny' }),
+        core.invoke('models-install', { source: 'hf:test/tiny@main' }),
       ]);
-      expect(a.key).toBe(b.key);
+      expect(a).toMatchObject({ kind: 'models-install', joined: false });
+      expect(b).toStrictEqual({ jobId: a.jobId, kind: 'models-install', joined: true });
+      const [pa, pb] = await Promise.all([core.jobs.wait(a), core.jobs.wait(b)]);
+      expect(pa.key).toBe(pb.key);
       expect(hub.requests.filter((q) => q.path.endsWith('audio/encoder.onnx') && q.range === null)).toHaveLength(1);
       expect(await core.invoke('models-list')).toHaveLength(1);
+      expect(core.jobs.get(a.jobId)).toMatchObject({ state: 'done', key: 'hf:test/tiny@main:', result: { key: pa.key } });
       // Once finished, installing again is a new install (not a join of a settled one).
-      expect((await core.run('models-install', { source: 'hf:test/tiny' })).key).toBe(a.key);
+      const again = await core.invoke('models-install', { source: 'hf:test/tiny' });
+      expect(again.jobId).not.toBe(a.jobId);
+      expect((await core.jobs.wait(again)).key).toBe(pa.key);
     } finally {
       await core.close();
       await hub.close();
+    }
+  });
+
+  it('returns a ticket at once; cancelling mid-download installs nothing and leaves the partial file for a resume', async () => {
+    const dir = tempDir();
+    const encoder = 'audio/encoder.onnx';
+    const hub = await startHub({ repos: { 'test/tiny': TINY_PACK }, throttle: { files: [encoder], bytes: 4096, everyMs: 20 } });
+    const core = await createCore({ dataDir: join(dir, 'data'), threads: 1, hubEndpoint: hub.url });
+    try {
+      const changed: unknown[] = [];
+      core.events.on('models-changed', (e) => changed.push(e));
+      const midway = new Promise<void>((reached) => {
+        const off = core.events.on('model-install-progress', (p) => {
+          if (p.file === encoder && p.receivedBytes >= 16_384) {
+            off();
+            reached();
+          }
+        });
+      });
+      const ticket = await core.invoke('models-install', { source: 'hf:test/tiny' });
+      expect(ticket).toMatchObject({ kind: 'models-install', joined: false });
+      expect(core.jobs.get(ticket.jobId)).toMatchObject({ state: 'running', cancellable: true, title: 'Installing hf:test/tiny' });
+      await midway;
+      const job = core.jobs.get(ticket.jobId);
+      expect(job?.progress).toMatchObject({ message: `Downloading ${encoder}` });
+      expect(job?.progress.done).toBeGreaterThan(0);
+      expect(job?.progress.total).toBeGreaterThan(job?.progress.done ?? 0);
+
+      expect(await core.invoke('jobs-cancel', { id: ticket.jobId })).toEqual({ cancelled: true });
+      await expect(core.jobs.wait(ticket)).rejects.toMatchObject({ code: 'E_CANCELLED' });
+      expect(core.jobs.get(ticket.jobId)?.state).toBe('cancelled');
+      expect(await core.invoke('models-list')).toEqual([]);
+      expect(changed).toEqual([]);
+      const part = join(dir, 'data', 'packs', '.downloads', 'test--tiny@main', `${encoder}.part`);
+      const kept = statSync(part).size;
+      expect(kept).toBeGreaterThanOrEqual(16_384);
+      expect(kept).toBeLessThan(statSync(join(TINY_PACK, encoder)).size);
+      expect(readdirSync(join(dir, 'data', 'packs')).filter((f) => !f.startsWith('.'))).toEqual([]);
+
+      // The next install resumes the partial file with a Range request.
+      const pack = await core.run('models-install', { source: 'hf:test/tiny' });
+      expect(pack).toMatchObject({ key: 'tiny-joint@1.0.0', active: true });
+      expect(hub.requests.some((q) => q.path.endsWith(encoder) && q.range === `bytes=${kept}-` && q.status === 206)).toBe(true);
+      expect(changed).toEqual([{ activePack: 'tiny-joint@1.0.0' }]);
+    } finally {
+      await core.close();
+      await hub.close();
+    }
+  });
+
+  it('checks its parameters at the boundary', async () => {
+    const core = await createCore({ dataDir: join(tempDir(), 'data'), threads: 1 });
+    try {
+      await expect(core.invoke('models-install', { source: '' })).rejects.toThrow(/models-install: "source" must be a non-empty string/);
+      await expect(core.invoke('models-install', { source: TINY_PACK, precision: 'fp8' })).rejects.toThrow(/unknown precision "fp8"/);
+      await expect(core.invoke('models-use', { ref: 'nope', extra: 1 } as never)).rejects.toThrow(/"extra" is not a parameter it takes/);
+      expect(core.jobs.list()).toEqual([]);
+    } finally {
+      await core.close();
     }
   });
 });

@@ -126,7 +126,7 @@ describe('exported playlists play in real players', () => {
       for (const mode of ['relative', 'absolute'] as const) {
         // The relative one sits next to the music (a playlist that moves with it), the absolute one elsewhere.
         const file = mode === 'relative' ? join(lib, 'mood mix.m3u8') : join(outDir, 'mood mix.m3u8');
-        const r = await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', path: file, paths: mode });
+        const r = await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', target: file, paths: mode });
         expect(r.tracks).toBe(paths.length);
         const text = readFileSync(file, 'utf8');
         expect(text.startsWith('#EXTM3U\n')).toBe(true);
@@ -163,7 +163,7 @@ describe('exported playlists play in real players', () => {
       const files: string[] = [];
       for (const mode of ['relative', 'absolute'] as const) {
         const file = join(outDir, `mood mix ${mode}.xspf`);
-        await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'xspf', path: file, paths: mode });
+        await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'xspf', target: file, paths: mode });
         const xml = readFileSync(file, 'utf8');
         for (const [, loc] of xml.matchAll(/<location>([^<]*)<\/location>/g)) {
           // Strict RFC 3986 encoding: unreserved characters, "/" and %XX escapes only (plus "file:" for absolute ones).
@@ -173,7 +173,7 @@ describe('exported playlists play in real players', () => {
       }
       // VLC reads M3U lines as URI references: the absolute export writes the names it would misread as file:// URIs.
       const m3u = join(outDir, 'mood mix.m3u8');
-      await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', path: m3u, paths: 'absolute' });
+      await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', target: m3u, paths: 'absolute' });
       files.push(m3u);
       for (const file of files) {
         const played = vlcOpened(file, root);

@@ -24,6 +24,11 @@ export interface HubOptions {
   corrupt?: string[];
   /** Entries per page of the tree API (with a `Link: <…?cursor=…>; rel="next"` header); default all. */
   treePageSize?: number;
+  /**
+   * Serve these files (paths inside the repo) slowly, `bytes` every `everyMs`, so a test can cancel a
+   * download midway; Range requests for them are throttled too.
+   */
+  throttle?: { files: string[]; bytes: number; everyMs: number };
 }
 
 /** A running localhost server with the Hugging Face layout: /{repo}/resolve/{revision}/{file} and the API. */
@@ -62,6 +67,22 @@ function walk(root: string, dir = root): Record<string, unknown>[] {
     } else if (e.isFile()) out.push(treeEntry(root, rel));
   }
   return out;
+}
+
+/** Writes `bytes` in pieces with a pause between them; stops when the client goes away. */
+function sendSlowly(res: ServerResponse, bytes: Buffer, piece: number, everyMs: number): void {
+  let at = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    if (at >= bytes.length) {
+      res.end();
+      return;
+    }
+    const chunk = bytes.subarray(at, at + piece);
+    at += chunk.length;
+    res.write(chunk, () => setTimeout(next, everyMs));
+  };
+  next();
 }
 
 /**
@@ -154,6 +175,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const bytes = readFileSync(file);
       bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
       res.end(bytes.subarray(start));
+      return;
+    }
+    const slow = options.throttle;
+    if (slow?.files.includes(m[3] as string)) {
+      sendSlowly(res, readFileSync(file).subarray(start), slow.bytes, slow.everyMs);
       return;
     }
     const limit = !rm ? cut.get(m[3] as string) : undefined;

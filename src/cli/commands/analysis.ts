@@ -15,23 +15,23 @@ export function formatAnalysisProgress(p: AnalysisProgress): string {
   return `Analysing ${p.done}/${count(total, 'track')}, ${p.segmentsPerSecond.toFixed(1)} segments/s${formatEta(p.etaSeconds)}${p.currentTitle ? `  ${p.currentTitle}` : ''}`;
 }
 
-/** `analyze [--full | --policy quick:N]`: queue everything not analysed and run the queue to the end. */
+/** `analyze [--full | --policy quick:N]`: queue everything not analysed and run the queue (the analysis job) to the end. */
 export const analyze: Command = async (c) => {
   const policy = c.args.values.full ? 'full' : c.args.values.policy;
   const stream = c.io.stderr as NodeJS.WriteStream;
   const off = c.core.events.on('analysis-progress', (p) => {
     if (stream.isTTY) stream.write(`\r\x1b[2K${formatAnalysisProgress(p).slice(0, (stream.columns || 80) - 1)}`);
   });
+  // Ctrl-C empties the queue: the job then ends with a summary saying cancelled (exit code 130).
   const onSigint = (): void => {
-    c.core.invoke('analysis-pause').catch(() => undefined);
-    c.core.context.analysis.cancel();
+    c.core.invoke('analysis-cancel').catch(() => undefined);
   };
   process.once('SIGINT', onSigint);
   try {
-    const { queued } = await c.core.invoke('analysis-start', { policy });
-    const summary = await c.core.run('analysis-wait');
+    const started = await c.core.invoke('analysis-start', { policy });
+    const summary = await c.core.jobs.wait(started);
     if (stream.isTTY) stream.write('\r\x1b[2K');
-    output(c, { queued, ...summary }, () => {
+    output(c, { queued: started.queued, ...summary }, () => {
       const lines = [
         `${summary.cancelled ? 'Analysis cancelled' : 'Analysis finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ${count(summary.analyzed, 'track')} analysed (${count(summary.segments, 'segment')}), ${summary.failed} failed`,
       ];

@@ -1,5 +1,6 @@
 import type { InstalledPack } from '../../core/model/pack-store.js';
 import type { CatalogEntry } from '../../core/model/catalog.js';
+import type { InstallProgress } from '../../core/model/install.js';
 import { type Command, UsageError, output, positional } from '../context.js';
 import { count } from '../format.js';
 
@@ -25,6 +26,39 @@ function formatCatalogEntry(e: CatalogEntry): string {
   return [head, ...rows].join('\n');
 }
 
+/** The progress line of an install on a TTY: phase, percentage of the bytes, file. */
+function formatInstallProgress(p: InstallProgress): string {
+  const pct = p.totalBytes ? ` ${Math.floor((p.receivedBytes / p.totalBytes) * 100)}% of ${formatBytes(p.totalBytes)}` : '';
+  return `${p.phase}${pct}${p.file ? ` ${p.file}` : ''}`;
+}
+
+/**
+ * `models install <source> [--precision P]`: runs the install job to its end with a progress line;
+ * Ctrl-C cancels the job (the partial download stays, so running the command again resumes it).
+ */
+const install: Command = async (c) => {
+  const source = positional(c.args, 2, 'pack source (folder, .zip, hf:org/repo[@revision] or https URL)');
+  const tty = (c.io.stderr as NodeJS.WriteStream).isTTY === true;
+  const off = c.core.events.on('model-install-progress', (p) => {
+    if (tty) c.io.stderr.write(`\r\x1b[2K${formatInstallProgress(p)}`);
+  });
+  let jobId: string | null = null;
+  const onSigint = (): void => {
+    if (jobId) c.core.invoke('jobs-cancel', { id: jobId }).catch(() => undefined);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const ticket = await c.core.invoke('models-install', { source, precision: c.args.values.precision });
+    jobId = ticket.jobId;
+    const pack = await c.core.jobs.wait(ticket);
+    if (tty) c.io.stderr.write('\r\x1b[2K');
+    return output(c, pack, () => `Installed ${pack.key} (${formatBytes(pack.sizeBytes)})${pack.active ? ', active' : ''}`);
+  } finally {
+    off();
+    process.off('SIGINT', onSigint);
+  }
+};
+
 /** `models list|install|use|remove|catalog`. */
 export const models: Command = async (c) => {
   const sub = c.args.positionals[1];
@@ -38,23 +72,8 @@ export const models: Command = async (c) => {
       const entries = await c.core.invoke('models-catalog');
       return output(c, entries, () => entries.map(formatCatalogEntry).join('\n'));
     }
-    case 'install': {
-      const source = positional(c.args, 2, 'pack source (folder, .zip, hf:org/repo[@revision] or https URL)');
-      const tty = (c.io.stderr as NodeJS.WriteStream).isTTY === true;
-      const off = c.core.events.on('model-install-progress', (p) => {
-        if (!tty) return;
-        const pct = p.totalBytes ? ` ${Math.floor((p.receivedBytes / p.totalBytes) * 100)}% of ${formatBytes(p.totalBytes)}` : '';
-        c.io.stderr.write(`\r\x1b[2K${p.phase}${pct}${p.file ? ` ${p.file}` : ''}`);
-      });
-      try {
-        const precision = c.args.values.precision;
-        const pack = await c.core.run('models-install', { source, precision });
-        if (tty) c.io.stderr.write('\r\x1b[2K');
-        return output(c, pack, () => `Installed ${pack.key} (${formatBytes(pack.sizeBytes)})${pack.active ? ', active' : ''}`);
-      } finally {
-        off();
-      }
-    }
+    case 'install':
+      return install(c);
     case 'use': {
       const pack = await c.core.invoke('models-use', { ref: positional(c.args, 2, 'pack id or id@version') });
       return output(c, pack, () => `Now using ${pack.key}; ${count(pack.queued, 'track')} queued for analysis (run: moodshelf analyze)`);

@@ -1,10 +1,10 @@
-import type { CoreContext } from '../api/context.js';
-import { asObject, optionalInt, optionalString, requireInt, requireString } from '../kernel/validate-legacy.js';
+import { handler, id, int, opt, params, text } from '../kernel/schema.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { getTrack, type Track } from '../tracks/queries.js';
 import { percentileOf, percentiles, scoreTracks } from './scoring.js';
 import { trackLabelScores, voteTags } from './song-tags.js';
 import { dot } from './vectors.js';
+import type { ScoringDeps } from './scoring-deps.js';
 
 /** One label's score for a track. */
 export interface LabelScore {
@@ -35,8 +35,19 @@ export interface RankedTrack {
   percentile: number;
 }
 
-/** Handlers for scores. Their signatures are the API contract. */
-export function createScoreHandlers(ctx: CoreContext) {
+/** A label's ranking over the library: every analysed track, best first, as ids. */
+export interface LabelRanking {
+  ranking: { trackId: number; score: number; percentile: number }[];
+}
+
+/** What the score handlers need: only scoring (database, active pack and model, embedding index). */
+export interface ScoreHandlerDeps {
+  scoring: ScoringDeps;
+}
+
+/** Handlers for scores. Their definitions (schemas and results) are the API contract. */
+export function createScoreHandlers(deps: ScoreHandlerDeps) {
+  const { scoring } = deps;
   const sortedCache = new Map<string, Float32Array>();
   let cacheStamp = '';
   const sortedScores = (stamp: string, text: string, scores: () => Float32Array): Float32Array => {
@@ -53,10 +64,10 @@ export function createScoreHandlers(ctx: CoreContext) {
   };
 
   /** All analysed tracks ranked for a label text, with raw cosine and library percentile. */
-  const rankLabel = async (text: string): Promise<{ trackId: number; score: number; percentile: number }[]> => {
-    const { pack } = ctx.models.active();
-    const index = ctx.index.get(pack.key);
-    const [v] = await labelVectors(ctx.db, pack.key, ctx.models.activeModel(), [text]);
+  const rankLabel = async (label: string): Promise<LabelRanking['ranking']> => {
+    const { pack } = scoring.models.active();
+    const index = scoring.index.get(pack.key);
+    const [v] = await labelVectors(scoring.db, pack.key, scoring.models.activeModel(), [label]);
     const scores = scoreTracks(index, v as Float32Array);
     const pct = percentiles(scores);
     return Array.from({ length: scores.length }, (_, i) => i)
@@ -66,13 +77,10 @@ export function createScoreHandlers(ctx: CoreContext) {
 
   return {
     /** A track's score for every label of one vocabulary (or all), with percentiles, segments and tags. */
-    'scores-track': async (params: { trackId: number; vocabulary?: string }): Promise<TrackScores> => {
-      const o = asObject(params, 'scores-track');
-      const trackId = requireInt(o, 'trackId', 'scores-track', 1, Number.MAX_SAFE_INTEGER);
-      const vocabId = optionalString(o, 'vocabulary', 'scores-track');
-      const t = await trackLabelScores(ctx, trackId, vocabId);
+    'scores-track': handler(params({ trackId: id(), vocabulary: opt(text()) }), async ({ trackId, vocabulary }): Promise<TrackScores> => {
+      const t = await trackLabelScores(scoring, trackId, vocabulary);
       const { index, row } = t;
-      const labels = t.labels.map((e, i) => {
+      const labels = t.labels.map((e, i): LabelScore => {
         const v = t.vectors[i] as Float32Array;
         const score = dot(index.tracks, v, row * index.dim);
         const sorted = sortedScores(index.stamp, e.text, () => scoreTracks(index, v));
@@ -91,27 +99,22 @@ export function createScoreHandlers(ctx: CoreContext) {
         labels,
         tags: voteTags(t.vocabs, t.labels, t.segmentScores),
       };
-    },
+    }),
     /** The tracks that match any label text best (zero-shot: the text need not be in a vocabulary). */
-    'scores-top': async (params: { label: string; limit?: number }): Promise<RankedTrack[]> => {
-      const o = asObject(params, 'scores-top');
-      const limit = optionalInt(o, 'limit', 'scores-top', 1, 100_000) ?? 20;
-      const ranking = await rankLabel(requireString(o, 'label', 'scores-top'));
-      return ranking.slice(0, limit).flatMap((r) => {
-        const track = getTrack(ctx.db, r.trackId);
+    'scores-top': handler(params({ label: text(), limit: opt(int(1, 100_000)) }), async ({ label, limit }): Promise<RankedTrack[]> => {
+      const ranking = await rankLabel(label);
+      return ranking.slice(0, limit ?? 20).flatMap((r) => {
+        const track = getTrack(scoring.db, r.trackId);
         return track ? [{ track, score: r.score, percentile: r.percentile }] : [];
       });
-    },
+    }),
     /**
      * Every analysed track's score for any label text, best first, as ids (no track records): what a
      * table needs to sort 50,000 rows by a mood without shipping 50,000 objects.
      */
-    'scores-label': async (params: { label: string }): Promise<{ ranking: { trackId: number; score: number; percentile: number }[] }> => {
-      const o = asObject(params, 'scores-label');
-      return { ranking: await rankLabel(requireString(o, 'label', 'scores-label')) };
-    },
+    'scores-label': handler(params({ label: text() }), async ({ label }): Promise<LabelRanking> => ({ ranking: await rankLabel(label) })),
   };
 }
 
 /** The scores part of the API contract, derived from the implementation. */
-export type ScoreHandlers = ReturnType<typeof createScoreHandlers>;
+export type ScoreHandlerDefs = ReturnType<typeof createScoreHandlers>;

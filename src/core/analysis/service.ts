@@ -91,7 +91,15 @@ export interface AnalysisService {
   /** Empties the queue and stops after the track in flight (which is abandoned). */
   cancel(): { cleared: number };
   status(): AnalysisProgress;
-  /** Resolves when the queue has nothing left to do (or was cancelled). */
+  /**
+   * Calls `listener` with every progress update (throttled like the `analysis-progress` event), so the
+   * analysis job can report progress without the whole event bus. Returns the unsubscribe function.
+   */
+  watch(listener: (p: AnalysisProgress) => void): () => void;
+  /**
+   * Resolves when the queue has nothing left to do (or was cancelled), with what the last run did. Waits
+   * through a pause, and through a run that starts while the previous one is ending.
+   */
   whenIdle(): Promise<AnalysisSummary>;
   close(): Promise<void>;
 }
@@ -115,7 +123,17 @@ export function createAnalysisService(
   let segmentsPerSecond = 0;
   let busyMs = 0;
   let closed = false;
-  const progress = throttle<AnalysisProgress>((p) => events.emit('analysis-progress', p), 250);
+  const watchers = new Set<(p: AnalysisProgress) => void>();
+  const progress = throttle<AnalysisProgress>((p) => {
+    events.emit('analysis-progress', p);
+    for (const w of watchers) {
+      try {
+        w(p);
+      } catch (err) {
+        log.warn('an analysis progress watcher threw', { err: errorMessage(err) });
+      }
+    }
+  }, 250);
 
   const activeKey = (): string | null => {
     try {
@@ -297,6 +315,9 @@ export function createAnalysisService(
       }
     },
     cancel() {
+      // Closing stops the run but keeps the queue for the next start; a late cancel (the job registry
+      // cancelling its jobs at shutdown) must not empty it.
+      if (closed) return { cleared: 0 };
       const key = activeKey();
       const cleared = key ? clearQueue(db, key) : 0;
       abort?.abort();
@@ -308,7 +329,17 @@ export function createAnalysisService(
       return { cleared };
     },
     status,
-    whenIdle: () => loop ?? Promise.resolve({ ...summary }),
+    watch(listener) {
+      watchers.add(listener);
+      return () => watchers.delete(listener);
+    },
+    async whenIdle() {
+      // A run is in progress exactly while the state is not idle (ensureRunning sets both together); a
+      // start during the last track of a run begins the next one, so wait until none is left.
+      let last: AnalysisSummary = { ...summary };
+      while (state !== 'idle' && loop) last = await loop;
+      return last;
+    },
     async close() {
       closed = true;
       abort?.abort();

@@ -1,9 +1,9 @@
-import type { CoreContext } from '../api/context.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { allVocabularies, embeddedText, findVocabulary } from '../labels/store.js';
 import type { Vocabulary } from '../labels/vocabularies.js';
 import { UserError } from '../kernel/errors.js';
 import type { EmbeddingIndex } from './embedding-index.js';
+import type { ScoringDeps } from './scoring-deps.js';
 import { songVote } from './scoring.js';
 import { dot } from './vectors.js';
 
@@ -75,21 +75,23 @@ export interface TrackLabelScores {
 
 /**
  * Embeds the labels of one vocabulary (or all) and scores one track's segments with them. Throws a
- * UserError naming the fix when the track has no results under the active pack.
+ * UserError naming the fix when the track has no results under the active pack. Takes only what scoring
+ * needs, so the tags and file-tag domains can call it without the rest of the core.
  */
-export async function trackLabelScores(ctx: CoreContext, trackId: number, vocabularyId?: string): Promise<TrackLabelScores> {
-  const { pack, manifest } = ctx.models.active();
-  const index = ctx.index.get(pack.key);
+export async function trackLabelScores(deps: ScoringDeps, trackId: number, vocabularyId?: string): Promise<TrackLabelScores> {
+  const { db, models } = deps;
+  const { pack, manifest } = models.active();
+  const index = deps.index.get(pack.key);
   const row = index.rowOf.get(trackId);
   if (row === undefined)
     throw new UserError(`Track ${trackId} is not analysed with ${pack.key} yet (run: moodshelf analyze)`, 'E_NOT_ANALYZED');
-  const all = allVocabularies(ctx.db, manifest);
+  const all = allVocabularies(db, manifest);
   const vocabs = vocabularyId ? [findVocabulary(all, vocabularyId)] : all;
   const labels = vocabularyLabels(vocabs);
   const vectors = await labelVectors(
-    ctx.db,
+    db,
     pack.key,
-    ctx.models.activeModel(),
+    models.activeModel(),
     labels.map((l) => l.text),
   );
   const segs = segmentRows(index, row);

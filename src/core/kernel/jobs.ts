@@ -176,6 +176,7 @@ export function createJobs(events: Emitter<JobEvents>, options: JobsOptions = {}
     entry.promise = (async () => spec.run(ctx))().then(
       (result) => {
         finish(entry, controller.signal.aborted ? 'cancelled' : 'done', result, null);
+        if (controller.signal.aborted) throw cancelledError(info);
         return result;
       },
       (err: unknown) => {

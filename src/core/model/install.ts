@@ -24,6 +24,7 @@ export interface InstallOptions {
   /** Hub host for `hf:` sources (default $MOODSHELF_HF_ENDPOINT, $HF_ENDPOINT, then huggingface.co). */
   hubEndpoint?: string;
   onProgress?: (p: InstallProgress) => void;
+  /** Cancels the install: downloads stop (their `.part` files stay for a resume) and nothing is installed. */
   signal?: AbortSignal;
   /** Loads the staged pack and checks tensor shapes before it is installed. */
   check?: (dir: string, manifest: PackManifest) => Promise<void>;
@@ -212,6 +213,7 @@ export async function installPack(source: string, o: InstallOptions): Promise<In
     else if (source.startsWith('hf:'))
       throw new UserError(`${source}: expected hf:org/repo, hf:org/repo@revision or hf:org/repo@revision:precision`, 'E_PACK_SOURCE');
     else await stageFromPath(source, staging, o);
+    o.signal?.throwIfAborted();
     const root = await packRoot(staging);
     const manifest = await readManifest(root);
     o.onProgress?.({ source, phase: 'verifying', file: null, receivedBytes: 0, totalBytes: null });
@@ -220,6 +222,8 @@ export async function installPack(source: string, o: InstallOptions): Promise<In
     );
     o.onProgress?.({ source, phase: 'checking', file: null, receivedBytes: 0, totalBytes: null });
     await o.check?.(root, manifest);
+    // The last point where a cancel leaves nothing installed; from here the pack is moved into place.
+    o.signal?.throwIfAborted();
     o.onProgress?.({ source, phase: 'installing', file: null, receivedBytes: 0, totalBytes: null });
     const target = join(o.packsDir, packKey(manifest));
     const old = `${target}.old-${randomBytes(4).toString('hex')}`;

@@ -13,7 +13,10 @@ import { ModelRuntime, type RuntimeOptions } from './runtime.js';
 /** Owns installed packs, the active pack and the loaded model. */
 export interface ModelService {
   list(): InstalledPack[];
-  /** Installs a pack; `precision` picks the towers of an `hf:` CLAP repository (as a `:precision` suffix does). */
+  /**
+   * Installs a pack; `precision` picks the towers of an `hf:` CLAP repository (as a `:precision` suffix
+   * does); `signal` cancels it. Callers run it as a job, which joins a second install of the same pack.
+   */
   install(source: string, onProgress?: (p: InstallProgress) => void, signal?: AbortSignal, precision?: string): Promise<InstalledPack>;
   use(ref: string): InstalledPack;
   remove(ref: string): Promise<InstalledPack>;
@@ -42,8 +45,7 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
     return found;
   };
 
-  const installing = new Map<string, Promise<InstalledPack>>();
-  /** One install from start to record; `install` joins a running one for the same source. */
+  /** One install from start to record. */
   const installOnce = async (
     source: string,
     onProgress?: (p: InstallProgress) => void,
@@ -76,15 +78,9 @@ export function createModelService(db: Db, log: Logger, options: ModelServiceOpt
   const service: ModelService = {
     runtime,
     list: () => listPacks(db),
-    install(source, onProgress, signal, precision) {
-      // A second install of the same source while one runs joins it instead of writing the same .part files.
-      const joinKey = `${source}\u0000${precision ?? ''}`;
-      const running = installing.get(joinKey);
-      if (running) return running;
-      const job = installOnce(source, onProgress, signal, precision).finally(() => installing.delete(joinKey));
-      installing.set(joinKey, job);
-      return job;
-    },
+    // A second install of the same pack while one runs is joined by the job registry (models-install), so
+    // the same .part files are never written twice.
+    install: installOnce,
     use(ref) {
       const { pack } = require(ref);
       setActivePack(db, pack.key);
