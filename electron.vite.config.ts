@@ -3,6 +3,7 @@ import { defineConfig } from 'electron-vite';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
+import { renderPage } from './src/main/renderer-page.js';
 
 const root = import.meta.dirname;
 const migrationsSrc = resolve(root, 'src/core/kernel/migrations');
@@ -28,15 +29,16 @@ function copyMigrations(): Plugin {
 /**
  * The dev server injects styles as inline <style> elements and talks over a WebSocket, which the strict
  * CSP in index.html forbids; relax exactly that, and only under `electron-vite dev` (the style nonce goes:
- * with a nonce present, browsers ignore 'unsafe-inline').
+ * with a nonce present, browsers ignore 'unsafe-inline'). Each load still gets a fresh nonce, as from the
+ * app protocol in a build, so the renderer reads one the same way.
  */
 function devCsp(): Plugin {
   return {
     name: 'moodshelf:dev-csp',
     apply: 'serve',
     transformIndexHtml(html) {
-      return html
-        .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
+      return renderPage(html)
+        .html.replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
         .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
     },
   };

@@ -1,29 +1,41 @@
 /**
  * core-channel: host-independent message routing between the Electron main process and the core
  * running in a utility process. Nothing here imports Electron or Node APIs, so it can be unit-tested
- * with a pair of in-memory transports.
+ * with a pair of in-memory transports (and the e2e test server runs the very same client).
  *
  * Wire protocol (plain, structured-cloneable objects):
- *   main -> host   { type: 'invoke', id, name, args }     run one handler
- *                  { type: 'shutdown' }                    close the core, then exit
- *   host -> main   { type: 'reply', id, reply }            the InvokeReply for request `id`
- *                  { type: 'event', name, payload }        a core event, forwarded verbatim
- *                  { type: 'ready' }                       the core opened its library
- *                  { type: 'fatal', message }              the core could not start
+ *   main -> host   { type: 'invoke', id, name, args }            run one handler (what the page asked)
+ *                  { type: 'grant', id, path, kind, overwrite }   record a write grant (the shell only)
+ *                  { type: 'shutdown' }                           close the core, then exit
+ *   host -> main   { type: 'reply', id, reply }                   the InvokeReply for request `id`
+ *                  { type: 'event', name, payload }               a core event, forwarded verbatim
+ *                  { type: 'ready' }                              the core opened its library
+ *                  { type: 'fatal', message }                     the core could not start
+ *
+ * The page reaches only `invoke` (through IPC_INVOKE); `grant` is sent by the main process after the
+ * user picked a file or folder in an OS dialog, so a page can never mint a grant for itself.
  *
  * API:
- *   - {@link createCoreClient}(transport, options?) -> {@link CoreClient}: used by the main process.
- *     `invoke(name, args)` never rejects: it resolves with an InvokeReply, an `E_TIMEOUT` error after the
- *     request's timeout, or `E_HOST_GONE` once `close()` was called (host exited).
+ *   - {@link createCoreClient}(transport, options?) -> {@link CoreClient}: used by the main process (and
+ *     the e2e test server). `invoke(name, args)` and `grantWrite(...)` never reject: they resolve with a
+ *     reply, an `E_TIMEOUT` error after the request timeout ({@link DEFAULT_TIMEOUT_MS} unless set), or
+ *     `E_HOST_GONE` once `close()` was called (host exited).
  *   - {@link serveCore}(transport, core) -> {@link CoreServer}: used by the utility process. Answers invoke
- *     requests with `core.invokeUntrusted`, forwards `core.events.onAny`, posts `ready`/`fatal`.
+ *     requests with `core.invokeUntrusted`, grant requests with `core.grantWrite`, forwards
+ *     `core.events.onAny`, posts `ready`/`fatal`.
  *   - {@link isHostMessage} / {@link isMainMessage}: shape guards for untrusted messages.
- *   - {@link defaultTimeoutMs}: the client's default per-request timeout policy.
+ *   - {@link parseInvokeRequest}: the shell's check of what the page sends (IPC, or the e2e server's POST).
  */
-import type { InvokeReply } from '../core/contract.js';
+import type { InvokeReply, InvokeRequest, WriteGrant } from '../core/contract.js';
+
+/** What the user picked: one file to write, or a folder to write into. */
+export type GrantKind = WriteGrant['kind'];
 
 /** A message the main process sends to the core host. */
-export type MainMessage = { type: 'invoke'; id: number; name: string; args: unknown[] } | { type: 'shutdown' };
+export type MainMessage =
+  | { type: 'invoke'; id: number; name: string; args: unknown[] }
+  | { type: 'grant'; id: number; path: string; kind: GrantKind; overwrite: boolean }
+  | { type: 'shutdown' };
 
 /** A message the core host sends to the main process. */
 export type HostMessage =
@@ -31,6 +43,9 @@ export type HostMessage =
   | { type: 'event'; name: string; payload: unknown }
   | { type: 'ready' }
   | { type: 'fatal'; message: string };
+
+/** The answer to a grant request: the grant, or an error a person can read. */
+export type GrantReply = { ok: true; value: WriteGrant } | { ok: false; error: { message: string; code: string } };
 
 /**
  * One end of a message pipe: `post` sends, `onMessage` subscribes and returns an unsubscribe function.
@@ -41,6 +56,13 @@ export interface Transport<Out, In = unknown> {
   onMessage(listener: (message: In) => void): () => void;
 }
 
+/**
+ * How long the shell waits for any request: long work (a scan, an install, an export) answers at once
+ * with a job ticket and reports its end as events, so every request is short and a silent core is a
+ * fault the user should hear about.
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -49,6 +71,21 @@ function isReply(value: unknown): value is InvokeReply {
   if (!isRecord(value)) return false;
   if (value.ok === true) return 'value' in value;
   return value.ok === false && isRecord(value.error) && typeof value.error.message === 'string' && typeof value.error.code === 'string';
+}
+
+function isGrantKind(value: unknown): value is GrantKind {
+  return value === 'file' || value === 'folder';
+}
+
+/** True when `value` has the shape of a {@link WriteGrant} (the shell checks what the host answers). */
+export function isWriteGrant(value: unknown): value is WriteGrant {
+  return (
+    isRecord(value) &&
+    typeof value.token === 'string' &&
+    typeof value.path === 'string' &&
+    isGrantKind(value.kind) &&
+    typeof value.overwrite === 'boolean'
+  );
 }
 
 /** True when `value` is a well-formed {@link HostMessage} (anything else is ignored by the client). */
@@ -71,41 +108,43 @@ export function isHostMessage(value: unknown): value is HostMessage {
 /** True when `value` is a well-formed {@link MainMessage} (anything else is ignored by the server). */
 export function isMainMessage(value: unknown): value is MainMessage {
   if (!isRecord(value)) return false;
-  if (value.type === 'shutdown') return true;
-  return value.type === 'invoke' && Number.isSafeInteger(value.id) && typeof value.name === 'string' && Array.isArray(value.args);
-}
-
-/** An error reply with a readable message. */
-function failure(message: string, code: string): InvokeReply {
-  return { ok: false, error: { message, code } };
+  switch (value.type) {
+    case 'shutdown':
+      return true;
+    case 'invoke':
+      return Number.isSafeInteger(value.id) && typeof value.name === 'string' && Array.isArray(value.args);
+    case 'grant':
+      return (
+        Number.isSafeInteger(value.id) && typeof value.path === 'string' && isGrantKind(value.kind) && typeof value.overwrite === 'boolean'
+      );
+    default:
+      return false;
+  }
 }
 
 /**
- * Requests that run as long as their work does and report progress as events meanwhile: a full scan, a model
- * install (hundreds of MB on a slow line), waiting for the analysis, writing or previewing tags in many files,
- * the feature export and an alignment over a big vocabulary. A timeout on them would report a failure while
- * the work goes on.
+ * A page's invoke request, checked before it is relayed: a handler name and an argument list (the core
+ * checks the rest). Shared by the desktop shell (IPC_INVOKE) and the e2e test server (POST /invoke).
  */
-export const LONG_REQUESTS: ReadonlySet<string> = new Set([
-  'library-scan',
-  'models-install',
-  'analysis-wait',
-  'analysis-export-features',
-  'filetags-preview',
-  'filetags-write',
-  'filetags-undo',
-  'labels-align',
-]);
+export function parseInvokeRequest(raw: unknown): InvokeRequest | null {
+  if (!isRecord(raw) || typeof raw.name !== 'string' || !Array.isArray(raw.args)) return null;
+  return { name: raw.name, args: raw.args };
+}
 
-/** The default timeout policy: none for {@link LONG_REQUESTS}, 60 s for everything else. 0 means no timeout. */
-export function defaultTimeoutMs(name: string): number {
-  return LONG_REQUESTS.has(name) ? 0 : 60_000;
+/** An error reply with a readable message. */
+function failure(message: string, code: string): { ok: false; error: { message: string; code: string } } {
+  return { ok: false, error: { message, code } };
+}
+
+/** "3 s" or "250 ms", for timeout messages. */
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 /** Options for {@link createCoreClient}. */
 export interface CoreClientOptions {
-  /** Per-request timeout in ms (0 or Infinity: none); a number or a function of the handler name. */
-  timeoutMs?: number | ((name: string) => number);
+  /** Per-request timeout in ms, the same for every request (default {@link DEFAULT_TIMEOUT_MS}; 0 or Infinity: none). */
+  timeoutMs?: number;
   /** Called for every forwarded core event. */
   onEvent?: (name: string, payload: unknown) => void;
   /** Called once when the host reports it has opened the library. */
@@ -121,6 +160,12 @@ export interface CoreClientOptions {
 export interface CoreClient {
   /** Sends one request; resolves with the reply, a timeout error or a host-gone error. Never rejects. */
   invoke(name: string, args: unknown[]): Promise<InvokeReply>;
+  /**
+   * Asks the core to record what the user picked in a shell dialog; resolves with the grant whose token
+   * the page then passes as a write target. Only the shell calls this, never on the page's behalf
+   * without a dialog. Never rejects.
+   */
+  grantWrite(path: string, kind: GrantKind, overwrite: boolean): Promise<GrantReply>;
   /** Asks the host to close the core and exit. */
   shutdown(): void;
   /** Marks the host as gone: resolves every pending request with `E_HOST_GONE` and refuses new ones. */
@@ -134,6 +179,14 @@ interface Pending {
   timer: unknown;
 }
 
+/** Checks a grant request's reply: the host must answer with a grant. */
+function toGrantReply(reply: InvokeReply): GrantReply {
+  if (!reply.ok) return reply;
+  return isWriteGrant(reply.value)
+    ? { ok: true, value: reply.value }
+    : failure('The core answered a write grant request oddly', 'E_INTERNAL');
+}
+
 /**
  * Creates the main-process client over `transport`. Request ids are assigned here, replies are matched
  * to them, unknown or duplicate replies are ignored, and each request is settled exactly once.
@@ -141,10 +194,7 @@ interface Pending {
 export function createCoreClient(transport: Transport<MainMessage>, options: CoreClientOptions = {}): CoreClient {
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
   const clearTimer = options.clearTimer ?? ((h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>));
-  const timeoutFor = (name: string): number => {
-    const t = options.timeoutMs ?? defaultTimeoutMs;
-    return typeof t === 'function' ? t(name) : t;
-  };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let closedReason: string | null = null;
@@ -175,31 +225,28 @@ export function createCoreClient(transport: Transport<MainMessage>, options: Cor
     }
   });
 
+  /** Sends the message built for a fresh id and waits for its reply (or the timeout, or the host's end). */
+  const request = (label: string, build: (id: number) => MainMessage): Promise<InvokeReply> => {
+    if (closedReason !== null) return Promise.resolve(failure(closedReason, 'E_HOST_GONE'));
+    const id = nextId++;
+    return new Promise<InvokeReply>((resolve) => {
+      const timer =
+        timeoutMs > 0 && Number.isFinite(timeoutMs)
+          ? setTimer(() => settle(id, failure(`${label} did not answer within ${formatMs(timeoutMs)}`, 'E_TIMEOUT')), timeoutMs)
+          : undefined;
+      pending.set(id, { resolve, timer });
+      try {
+        transport.post(build(id));
+      } catch (err) {
+        settle(id, failure(`Could not reach the core: ${err instanceof Error ? err.message : String(err)}`, 'E_HOST_GONE'));
+      }
+    });
+  };
+
   return {
-    invoke(name, args) {
-      if (closedReason !== null) return Promise.resolve(failure(closedReason, 'E_HOST_GONE'));
-      const id = nextId++;
-      return new Promise<InvokeReply>((resolve) => {
-        const ms = timeoutFor(name);
-        const timer =
-          ms > 0 && Number.isFinite(ms)
-            ? setTimer(
-                () =>
-                  settle(
-                    id,
-                    failure(`${name} did not answer within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`, 'E_TIMEOUT'),
-                  ),
-                ms,
-              )
-            : undefined;
-        pending.set(id, { resolve, timer });
-        try {
-          transport.post({ type: 'invoke', id, name, args });
-        } catch (err) {
-          settle(id, failure(`Could not reach the core: ${err instanceof Error ? err.message : String(err)}`, 'E_HOST_GONE'));
-        }
-      });
-    },
+    invoke: (name, args) => request(name, (id) => ({ type: 'invoke', id, name, args })),
+    grantWrite: async (path, kind, overwrite) =>
+      toGrantReply(await request('The write grant', (id) => ({ type: 'grant', id, path, kind, overwrite }))),
     shutdown() {
       if (closedReason === null) transport.post({ type: 'shutdown' });
     },
@@ -216,6 +263,7 @@ export function createCoreClient(transport: Transport<MainMessage>, options: Cor
 /** The part of a core the server needs (structurally satisfied by `Core` from src/core). */
 export interface ServableCore {
   invokeUntrusted(name: unknown, args: unknown): Promise<InvokeReply>;
+  grantWrite(path: string, kind: GrantKind, overwrite: boolean): WriteGrant;
   events: { onAny(listener: (name: string, payload: unknown) => void): () => void };
   close(): Promise<void>;
 }
@@ -234,6 +282,31 @@ export interface CoreServer {
   close(): Promise<void>;
 }
 
+type Started = { core: ServableCore } | { error: string };
+
+/** The error code a thrown error carries (a core UserError has one), else E_INTERNAL. */
+function errorCode(err: unknown): string {
+  const code = isRecord(err) ? err.code : undefined;
+  return typeof code === 'string' && code.startsWith('E_') ? code : 'E_INTERNAL';
+}
+
+/** Records a grant in a started core; a refused path (not absolute) comes back as an error reply. */
+function grantReply(s: Started, m: Extract<MainMessage, { type: 'grant' }>, describe: (err: unknown) => string): InvokeReply {
+  if ('error' in s) return failure(`The library could not be opened: ${s.error}`, 'E_STARTUP');
+  try {
+    return { ok: true, value: s.core.grantWrite(m.path, m.kind, m.overwrite) };
+  } catch (err) {
+    return failure(describe(err), errorCode(err));
+  }
+}
+
+/** Runs one request against the started core and resolves with its reply. */
+async function answer(s: Started, m: Exclude<MainMessage, { type: 'shutdown' }>, describe: (err: unknown) => string): Promise<InvokeReply> {
+  if (m.type === 'grant') return grantReply(s, m, describe);
+  if ('error' in s) return failure(`The library could not be opened: ${s.error}`, 'E_STARTUP');
+  return s.core.invokeUntrusted(m.name, m.args);
+}
+
 /**
  * Serves `core` (a promise, so requests that arrive while the library opens wait for it) over
  * `transport`. Posts `ready` or `fatal` once the start settles; while failed, every request is answered
@@ -243,7 +316,7 @@ export function serveCore(transport: Transport<HostMessage>, core: Promise<Serva
   const describe = options.describeError ?? ((err: unknown) => (err instanceof Error ? err.message : String(err)));
   let stopEvents: (() => void) | null = null;
   let closing: Promise<void> | null = null;
-  const started: Promise<{ core: ServableCore } | { error: string }> = core.then(
+  const started: Promise<Started> = core.then(
     (c) => ({ core: c }),
     (err: unknown) => ({ error: describe(err) }),
   );
@@ -266,25 +339,25 @@ export function serveCore(transport: Transport<HostMessage>, core: Promise<Serva
     return closing;
   };
 
+  const reply = (id: number, label: string, value: InvokeReply): void => {
+    try {
+      transport.post({ type: 'reply', id, reply: value });
+    } catch (err) {
+      transport.post({ type: 'reply', id, reply: failure(`${label}: the result could not be sent (${describe(err)})`, 'E_INTERNAL') });
+    }
+  };
+
   const unsubscribe = transport.onMessage((message) => {
     if (!isMainMessage(message)) return;
     if (message.type === 'shutdown') {
       void close().finally(() => options.onShutdown?.());
       return;
     }
-    const { id, name, args } = message;
+    const label = message.type === 'invoke' ? message.name : 'grant';
     void started
-      .then((s) =>
-        'error' in s ? failure(`The library could not be opened: ${s.error}`, 'E_STARTUP') : s.core.invokeUntrusted(name, args),
-      )
+      .then((s) => answer(s, message, describe))
       .catch((err: unknown) => failure(describe(err), 'E_INTERNAL'))
-      .then((reply) => {
-        try {
-          transport.post({ type: 'reply', id, reply });
-        } catch (err) {
-          transport.post({ type: 'reply', id, reply: failure(`${name}: the result could not be sent (${describe(err)})`, 'E_INTERNAL') });
-        }
-      });
+      .then((value) => reply(message.id, label, value));
   });
 
   return { close };

@@ -1,26 +1,32 @@
 // The Electron main process: one window, a menu, and a relay between the renderer and the core, which
-// runs in a utility process (core-host.ts). The renderer only ever sees `window.moodshelf` (preload).
-import { app, BrowserWindow, dialog, ipcMain } from 'electron';
+// runs in a utility process (core-host.ts). The renderer only ever sees `window.moodshelf` and
+// `window.moodshelfShell` (preload); the page itself is served from moodshelf-app://app/ (app-protocol.ts).
+import { app, BrowserWindow, dialog, ipcMain, protocol } from 'electron';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { IPC_EVENT, IPC_INVOKE, IPC_PICK_FOLDER, type InvokeReply } from '../core/contract.js';
+import { fileURLToPath } from 'node:url';
+import { IPC_EVENT, IPC_INVOKE, type InvokeReply } from '../core/contract.js';
 import { APP_NAME } from '../core/kernel/data-dir.js';
 import { createLogger } from '../core/kernel/logger.js';
 import { installAppMenu } from './app-menu.js';
+import { APP_URL, appScheme, handleAppProtocol } from './app-protocol.js';
+import { parseInvokeRequest, type GrantKind, type GrantReply } from './core-channel.js';
 import { checkNativeBinding, nativeBindingPath, startCoreProcess, type CoreProcess } from './core-process.js';
-import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
+import { handleMediaProtocol, mediaScheme } from './media-protocol.js';
 import { hardenSessions, isTrustedSender } from './security.js';
+import { registerShellDialogs } from './shell-dialogs.js';
 
 const log = createLogger('main');
 const here = dirname(fileURLToPath(import.meta.url));
-const rendererHtml = join(here, '../renderer/index.html');
-const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererHtml).href;
+const rendererDir = join(here, '../renderer');
+// `electron-vite dev` serves the renderer itself (with its own fresh nonce per load, see electron.vite.config.ts).
+const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_URL;
 
 // The same folder the CLI uses by default (defaultDataDir): <appData>/Moodshelf.
 app.setName(APP_NAME);
 app.setPath('userData', join(app.getPath('appData'), APP_NAME));
-// Before ready: the player streams tracks from moodshelf-media://track/<id>.
-registerMediaScheme();
+// Before ready, in one call (Electron allows only one): the page comes from moodshelf-app://app/, the
+// player streams tracks from moodshelf-media://track/<id>.
+protocol.registerSchemesAsPrivileged([appScheme, mediaScheme]);
 
 let win: BrowserWindow | null = null;
 let core: CoreProcess | null = null;
@@ -53,14 +59,20 @@ function createWindow(): BrowserWindow {
   w.on('closed', () => {
     if (win === w) win = null;
   });
-  if (process.env.ELECTRON_RENDERER_URL) void w.loadURL(appUrl);
-  else void w.loadFile(rendererHtml);
+  w.loadURL(appUrl).catch((err: unknown) =>
+    log.error('the app page did not load', { err: err instanceof Error ? err.message : String(err) }),
+  );
   return w;
 }
 
 async function invoke(name: string, args: unknown[]): Promise<InvokeReply> {
   if (!core) return { ok: false, error: { message: 'The Moodshelf core is not running.', code: 'E_HOST_GONE' } };
   return core.client.invoke(name, args);
+}
+
+async function grantWrite(path: string, kind: GrantKind, overwrite: boolean): Promise<GrantReply> {
+  if (!core) return { ok: false, error: { message: 'The Moodshelf core is not running.', code: 'E_HOST_GONE' } };
+  return core.client.grantWrite(path, kind, overwrite);
 }
 
 function startCore(dataDir: string): void {
@@ -86,17 +98,16 @@ ipcMain.handle(IPC_INVOKE, async (event, request: unknown): Promise<InvokeReply>
     log.warn('rejected IPC from an untrusted sender', { url: event.senderFrame?.url ?? null });
     return { ok: false, error: { message: 'Untrusted sender', code: 'E_FORBIDDEN' } };
   }
-  const r = request as { name?: unknown; args?: unknown } | null;
-  if (typeof r !== 'object' || r === null || typeof r.name !== 'string' || !Array.isArray(r.args)) {
-    return { ok: false, error: { message: 'Malformed request', code: 'E_INVALID' } };
-  }
+  const r = parseInvokeRequest(request);
+  if (!r) return { ok: false, error: { message: 'Malformed request', code: 'E_INVALID' } };
   return invoke(r.name, r.args);
 });
 
-ipcMain.handle(IPC_PICK_FOLDER, async (event): Promise<string | null> => {
-  if (!isTrustedSender(event.sender, event.senderFrame, win, appUrl) || !win) return null;
-  const r = await dialog.showOpenDialog(win, { title: 'Add a music folder', properties: ['openDirectory'] });
-  return r.canceled ? null : (r.filePaths[0] ?? null);
+registerShellDialogs({
+  window: () => (win && !win.isDestroyed() ? win : null),
+  trusted: (event) => isTrustedSender(event.sender, event.senderFrame, win, appUrl),
+  grant: grantWrite,
+  log: log.child('dialogs'),
 });
 
 if (!app.requestSingleInstanceLock()) {
@@ -123,6 +134,7 @@ if (!app.requestSingleInstanceLock()) {
     hardenSessions(appUrl);
     const dataDir = process.env.MOODSHELF_DATA_DIR ?? app.getPath('userData');
     try {
+      handleAppProtocol(rendererDir, log.child('app-protocol'));
       startCore(dataDir);
       closeMedia = handleMediaProtocol(dataDir, nativeBindingPath(app.getAppPath()), log.child('media'));
     } catch (err) {

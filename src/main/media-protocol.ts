@@ -2,7 +2,7 @@
 // the indexed file for that track, with Range support for seeking. The main process answers from a
 // read-only connection to the library database (the core itself runs in a utility process), using
 // the core's host-independent media module, so only indexed, readable tracks are ever served.
-import { protocol } from 'electron';
+import { protocol, type CustomScheme } from 'electron';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -13,14 +13,14 @@ import type { Logger } from '../core/kernel/logger.js';
 const DATABASE_FILE = 'moodshelf.db';
 
 /**
- * Declares the scheme privileged (standard, secure, fetch and streaming, CORS for wavesurfer's fetch).
- * Must run before the app is ready.
+ * The scheme's privileges (standard, secure, fetch and streaming, CORS for wavesurfer's fetch). The main
+ * process registers it with the app's own scheme in one `protocol.registerSchemesAsPrivileged` call
+ * before the app is ready (Electron allows only one such call).
  */
-export function registerMediaScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
-  ]);
-}
+export const mediaScheme: CustomScheme = {
+  scheme: MEDIA_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true },
+};
 
 /** Serves the scheme from the library in `dataDir`; returns a function that closes the database. */
 export function handleMediaProtocol(dataDir: string, nativeBinding: string, log: Logger): () => void {

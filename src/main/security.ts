@@ -1,21 +1,5 @@
 import { app, session, type BrowserWindow, type WebContents, type WebFrameMain } from 'electron';
-
-/**
- * True when `url` is the app's own renderer page: same origin as the dev server URL, or (built app)
- * the exact file:// path of the renderer's index.html. Query strings and fragments are ignored.
- */
-export function isAppUrl(url: string, appUrl: string): boolean {
-  let actual: URL;
-  let expected: URL;
-  try {
-    actual = new URL(url);
-    expected = new URL(appUrl);
-  } catch {
-    return false;
-  }
-  if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.pathname === expected.pathname;
-  return actual.origin === expected.origin;
-}
+import { isAppUrl } from './app-url.js';
 
 /** True when an IPC message came from the top frame of our window, showing our page. */
 export function isTrustedSender(sender: WebContents, frame: WebFrameMain | null, win: BrowserWindow | null, appUrl: string): boolean {

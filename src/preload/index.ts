@@ -1,15 +1,18 @@
-// The preload bridge: exposes `window.moodshelf` (MoodshelfApi) to the sandboxed renderer. It runs in a
-// sandbox, so it is bundled as CommonJS and may only import `electron`; the contract module it
-// imports holds types and two string constants, which get inlined.
+// The preload bridge: exposes `window.moodshelf` (MoodshelfApi) and `window.moodshelfShell` (ShellApi: the
+// OS dialogs) to the sandboxed renderer. It runs in a sandbox, so it is bundled as CommonJS and may only
+// import `electron`; the contract module it imports holds types and string constants, which get inlined.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   IPC_EVENT,
   IPC_INVOKE,
+  IPC_PICK_EXPORT_FOLDER,
   IPC_PICK_FOLDER,
+  IPC_PICK_SAVE_FILE,
   type CoreEvents,
   type InvokeReply,
   type MoodshelfApi,
   type ShellApi,
+  type WriteGrant,
 } from '../core/contract.js';
 
 type AnyListener = (payload: unknown) => void;
@@ -50,10 +53,21 @@ const api: MoodshelfApi = {
 
 contextBridge.exposeInMainWorld('moodshelf', api);
 
+/** What the shell answered a write dialog with: a grant (copied, so the page gets plain data), or null. */
+function asGrant(value: unknown): WriteGrant | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { token, path, kind, overwrite } = value as Partial<WriteGrant>;
+  if (typeof token !== 'string' || typeof path !== 'string' || (kind !== 'file' && kind !== 'folder') || typeof overwrite !== 'boolean')
+    return null;
+  return { token, path, kind, overwrite };
+}
+
 const shell: ShellApi = {
   pickFolder: async () => {
     const picked = (await ipcRenderer.invoke(IPC_PICK_FOLDER)) as unknown;
     return typeof picked === 'string' ? picked : null;
   },
+  pickSaveFile: async (request) => asGrant(await ipcRenderer.invoke(IPC_PICK_SAVE_FILE, request)),
+  pickExportFolder: async (request) => asGrant(await ipcRenderer.invoke(IPC_PICK_EXPORT_FOLDER, request)),
 };
 contextBridge.exposeInMainWorld('moodshelfShell', shell);

@@ -1,11 +1,12 @@
-// Shared e2e plumbing: a real core on a temporary data folder behind the test server, and Debian's
-// Chromium (playwright-core) with the bridge init script.
+// Shared e2e plumbing: a real core on a temporary data folder behind the test server (which relays to it
+// through the desktop shell's own client code), and Debian's Chromium (playwright-core) with the bridge
+// init script.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createCore, type Core, type CoreOptions } from '../../../src/core/index.js';
-import { browserBridgeScript, startTestServer, type TestServer } from './test-server.js';
+import { browserBridgeScript, startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 
 /** Where screenshots go (gitignored). */
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', '..', 'test-results', 'e2e');
@@ -41,13 +42,19 @@ export interface App {
 
 /** Starts a core on a fresh data folder (or `dataDir`), the test server and a page showing the app. */
 export async function launchApp(
-  options: { dataDir?: string; core?: Partial<CoreOptions>; viewport?: { width: number; height: number } } = {},
+  options: {
+    dataDir?: string;
+    core?: Partial<CoreOptions>;
+    viewport?: { width: number; height: number };
+    /** The stand-in shell: e.g. a short request timeout, to show long work does not depend on it. */
+    shell?: Omit<TestServerOptions, 'rendererDir'>;
+  } = {},
 ): Promise<App> {
   const root = mkdtempSync(join(tmpdir(), 'moodshelf-e2e-'));
   const dataDir = options.dataDir ?? join(root, 'data');
   mkdirSync(dataDir, { recursive: true });
   const core = await createCore({ dataDir, threads: 1, ...options.core });
-  const server = await startTestServer(core);
+  const server = await startTestServer(core, options.shell);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1440, height: 900 }, colorScheme: 'light' });
   await context.addInitScript({ content: browserBridgeScript() });
