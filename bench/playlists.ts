@@ -6,13 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CoreContext } from '../src/core/api/context.js';
 import { createIndexCache } from '../src/core/analysis/embedding-index.js';
+import type { ScoringDeps } from '../src/core/analysis/scoring-deps.js';
 import { commitTrackAnalysis } from '../src/core/analysis/store.js';
 import { openDatabase, type Db } from '../src/core/kernel/database.js';
+import { createJobs } from '../src/core/kernel/jobs.js';
+import { bindHandlers } from '../src/core/kernel/schema.js';
+import { createWriteGrants } from '../src/core/kernel/write-grants.js';
 import { l2normalize } from '../src/core/model/joint-model.js';
-import { createPlaylistHandlers } from '../src/core/playlists/handlers.js';
-import type { PlaylistRule } from '../src/core/playlists/rule.js';
+import { createPlaylistHandlers, type PlaylistHandlerDeps } from '../src/core/playlists/handlers.js';
+import type { PlaylistRuleInput } from '../src/core/playlists/rule.js';
 
 const TRACKS = Number(process.argv[2] ?? 50_000);
 const SEGMENTS = 2;
@@ -53,15 +56,16 @@ function buildLibrary(db: Db): void {
   })();
 }
 
-/** The parts of a core context the playlist handlers use, with a random "text encoder". */
-function benchContext(db: Db): CoreContext {
+/** What the playlist handlers need, with a random "text encoder" in place of the model. */
+function benchDeps(db: Db): PlaylistHandlerDeps {
   const model = { embedText: (texts: string[]) => Promise.resolve(texts.map(() => randomUnit())) };
-  return {
+  const scoring = {
     db,
     index: createIndexCache(db),
     models: { active: () => ({ pack: { key: PACK }, manifest: undefined }), activeModel: () => model },
-    events: { emit: () => {} },
-  } as unknown as CoreContext;
+  } as unknown as ScoringDeps;
+  const events = { emit: () => {} };
+  return { scoring, jobs: createJobs(events), grants: createWriteGrants(), events };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
@@ -79,11 +83,12 @@ try {
   const t0 = performance.now();
   buildLibrary(db);
   const buildMs = performance.now() - t0;
-  const ctx = benchContext(db);
-  const [indexLoadMs] = await timed(() => Promise.resolve(ctx.index.get(PACK)));
-  const h = createPlaylistHandlers(ctx);
+  const deps = benchDeps(db);
+  const [indexLoadMs] = await timed(() => Promise.resolve(deps.scoring.index.get(PACK)));
+  // Bound like the composition root binds them: the timings include the input check.
+  const h = bindHandlers(createPlaylistHandlers(deps));
 
-  const rule = (n: number): PlaylistRule => ({
+  const rule = (n: number): PlaylistRuleInput => ({
     match: {
       op: 'and',
       children: [

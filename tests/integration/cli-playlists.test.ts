@@ -177,6 +177,12 @@ describe('moodshelf playlists', () => {
     );
     await run(['playlists', 'export', 'Brighter', txt, '--format', 'm3u8']);
     expect(readFileSync(txt, 'utf8').startsWith('#EXTM3U\n')).toBe(true);
+    // An existing file is never replaced silently.
+    const before = readFileSync(m3u, 'utf8');
+    expect((await run(['playlists', 'export', 'Brighter', m3u], 1)).err).toBe(
+      `moodshelf: Not replacing ${m3u}: it already exists. To replace it, agree to that in the Save dialog, or add --force on the command line\n`,
+    );
+    expect(readFileSync(m3u, 'utf8')).toBe(before);
 
     // rename, names that are ambiguous or unknown, delete.
     expect((await run(['playlists', 'rename', 'Brighter', 'Bright', 'side'])).out.trim()).toBe(
@@ -200,6 +206,23 @@ describe('moodshelf playlists', () => {
     expect((await run(['playlists', 'create', 'x', '--rule', 'calm>=3'], 2)).err).toMatch(/a score is a cosine from -1 to 1/);
     expect((await run(['playlists', 'create', '--rule', 'calm>=0.3'], 2)).err).toMatch(/missing playlist name/);
     expect((await run(['playlists', 'frobnicate'], 2)).err).toMatch(/unknown playlists command "frobnicate"/);
+  });
+});
+
+describe('moodshelf playlists export --force', () => {
+  it('replaces an existing file only with --force', async () => {
+    const root = tempDir();
+    const data = join(root, 'data');
+    const { core } = await analysedLibrary(root, 2);
+    await core.close();
+    const run = moodshelf(data);
+    await run(['playlists', 'create', 'All']);
+    const file = join(root, 'all.m3u8');
+    writeFileSync(file, 'mine\n');
+    expect((await run(['playlists', 'export', 'All', file], 1)).err).toMatch(/^moodshelf: Not replacing .*all\.m3u8: it already exists/);
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+    expect((await run(['playlists', 'export', 'All', file, '--force'])).out).toMatch(/^Wrote 2 tracks of "All"/);
+    expect(readFileSync(file, 'utf8').startsWith('#EXTM3U\n')).toBe(true);
   });
 });
 

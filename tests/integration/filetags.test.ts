@@ -344,6 +344,85 @@ describe.runIf(hasMutagen() || process.env.CI)('mood tags in files', () => {
   });
 });
 
+describe('previews, writes and undos are jobs', () => {
+  it('report progress per file, join the same work, refuse a second writer at once, and stop between files when cancelled', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    const files = copyFixtures(lib, ['mp3.mp3', 'flac.flac', 'vorbis.ogg', 'aac.m4a']);
+    const { core, ids } = await openLibrary(root, lib);
+    try {
+      const trackIds = files.map((f) => ids.get(f) as number);
+      await core.invoke('tags-add', { trackIds, label: 'Calm' });
+      await core.invoke('filetags-set-folder', { path: lib, enabled: true });
+      /** The files whose mood fields (any format) carry Calm. */
+      const moods = () => files.filter((f) => Object.values(readMoodTags(f).fields).flat().includes('Calm'));
+
+      // A double click joins; the job counts the files.
+      const [p1, p2] = await Promise.all([core.invoke('filetags-preview', {}), core.invoke('filetags-write', { dryRun: true })]);
+      expect(p1).toMatchObject({ kind: 'filetags-preview', joined: false });
+      expect(p2).toEqual({ ...p1, joined: true });
+      expect((await core.jobs.wait(p1)).counts.write).toBe(4);
+      expect(core.jobs.get(p1.jobId)?.progress).toMatchObject({ done: 4, total: 4 });
+
+      // Cancelled while the first file is being written: that file stays written and in the undo log, no other is touched.
+      const w = await core.invoke('filetags-write', {});
+      expect(core.jobs.cancel(w.jobId)).toBe(true);
+      await expect(core.jobs.wait(w)).rejects.toMatchObject({ code: 'E_CANCELLED' });
+      expect(core.jobs.get(w.jobId)).toMatchObject({ state: 'cancelled', progress: { done: 1, total: 4 } });
+      expect(moods()).toHaveLength(1);
+      const [cancelledRun] = await core.invoke('filetags-runs');
+      expect(cancelledRun).toMatchObject({ status: 'done', written: 1 });
+      expect(await core.invoke('filetags-run', { runId: cancelledRun?.id as number })).toHaveLength(1);
+
+      // While a write runs: the same write joins, other writes and undos are refused at once.
+      const [rest, same] = await Promise.all([core.invoke('filetags-write', {}), core.invoke('filetags-write', {})]);
+      expect(same).toEqual({ ...rest, joined: true });
+      await expect(core.invoke('filetags-write', { trackIds: [trackIds[0] as number] })).rejects.toMatchObject({ code: 'E_BUSY' });
+      await expect(core.invoke('filetags-undo', { runId: cancelledRun?.id as number })).rejects.toMatchObject({ code: 'E_BUSY' });
+      expect((await core.jobs.wait(rest)).counts).toMatchObject({ written: 3, unchanged: 1 });
+      expect(moods()).toHaveLength(4);
+
+      // Undo is a job too; an unknown or undone run is refused before any job starts.
+      await expect(core.invoke('filetags-undo', { runId: 9999 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+      const undo = await core.run('filetags-undo', { runId: cancelledRun?.id as number });
+      expect(undo).toMatchObject({ complete: true, files: [{ status: 'restored' }] });
+      expect(moods()).toHaveLength(3);
+      await expect(core.invoke('filetags-undo', { runId: cancelledRun?.id as number })).rejects.toMatchObject({ code: 'E_INVALID' });
+      expect(readdirSync(lib).filter((n) => n.includes('moodshelf-tmp'))).toEqual([]);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('checks every parameter at the boundary', async () => {
+    const root = tempDir();
+    const lib = join(root, 'lib');
+    copyFixtures(lib, ['mp3.mp3']);
+    const { core } = await openLibrary(root, lib);
+    try {
+      const bad = (name: string, params: unknown) => core.invokeUntrusted(name, [params]);
+      expect(await bad('filetags-write', { trackIds: [] })).toEqual({
+        ok: false,
+        error: { message: 'filetags-write: "trackIds" must be a list of 1 to 100000 ids', code: 'E_INVALID' },
+      });
+      expect(await bad('filetags-preview', { dryRun: false })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+      expect(await bad('filetags-runs', { limit: 0 })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+      expect(await bad('filetags-undo', { runId: 'x' })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+      expect(await bad('filetags-set-folder', { enabled: true })).toEqual({
+        ok: false,
+        error: { message: 'filetags-set-folder: give "folderId" or "path"', code: 'E_INVALID' },
+      });
+      expect(await bad('filetags-set-folder', { folderId: 1, path: '/x', enabled: true })).toMatchObject({
+        ok: false,
+        error: { code: 'E_INVALID' },
+      });
+      expect(await core.invokeUntrusted('filetags-runs', [])).toEqual({ ok: true, value: [] });
+    } finally {
+      await core.close();
+    }
+  });
+});
+
 describe('a rewritten file keeps its track', () => {
   /** The stored identity matches the file on disk (size, whole-ms mtime as the scanner reads it, fingerprint). */
   async function expectIdentityFollows(core: Core, trackId: number): Promise<void> {
@@ -438,7 +517,7 @@ describe.runIf((hasMpv && hasMutagen()) || process.env.CI)('playlists and scores
 
       for (const paths of ['relative', 'absolute'] as const) {
         const m3u = join(outDir, `list ${paths}.m3u8`);
-        const r = await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', path: m3u, paths });
+        const r = await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'm3u8', target: m3u, paths });
         expect(r.tracks).toBe(tracks.length);
         const played = mpvPlay([m3u]);
         expect(played.code, played.output).toBe(0);
@@ -452,7 +531,7 @@ describe.runIf((hasMpv && hasMutagen()) || process.env.CI)('playlists and scores
       // Debian's mpv (0.35) has no XSPF reader at all (upstream declined one), so the XSPF is read with
       // Python's XML parser and its locations, resolved as the spec says, are handed to mpv.
       const xspf = join(outDir, 'list.xspf');
-      await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'xspf', path: xspf, paths: 'relative' });
+      await core.run('playlists-export', { rule: { sort: { by: 'path' } }, format: 'xspf', target: xspf, paths: 'relative' });
       const locations = JSON.parse(
         execFileSync(
           '/usr/bin/python3',

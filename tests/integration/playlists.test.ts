@@ -172,25 +172,54 @@ describe('playlist rules', () => {
     const { core } = await analysedLibrary(tempDir(), 2);
     try {
       const bad = async (rule: unknown) => core.invokeUntrusted('playlists-preview', [{ rule }]);
-      expect(await bad({ match: { op: 'label', label: A, percentile: 50, threshold: 0.2 } })).toEqual({
-        ok: false,
-        error: {
-          message: 'playlists-preview: rule.match: a label condition needs exactly one of "percentile" (0-100) or "threshold" (-1 to 1)',
-          code: 'E_INVALID',
-        },
+      const refused = (message: string) => ({ ok: false, error: { message: `playlists-preview: ${message}`, code: 'E_INVALID' } });
+      expect(await bad({ match: { op: 'label', label: A, percentile: 50, threshold: 0.2 } })).toEqual(
+        refused('"rule.match" needs exactly one of "percentile" (0-100) or "threshold" (-1 to 1)'),
+      );
+      expect(await bad({ match: { op: 'label', label: A } })).toEqual(
+        refused('"rule.match" needs exactly one of "percentile" (0-100) or "threshold" (-1 to 1)'),
+      );
+      expect(await bad({ match: { op: 'xor', children: [] } })).toEqual(refused('"rule.match.op" must be one of label, tag, and, or, not'));
+      expect(await bad({ match: { op: 'and', children: [] } })).toEqual(
+        refused('"rule.match.children" must be a list of 1 to 100 conditions'),
+      );
+      expect(await bad({ match: { op: 'not' } })).toEqual(refused('"rule.match.child" is required'));
+      expect(await bad({ match: { op: 'tag', label: '  ' } })).toEqual(refused('"rule.match.label" must be a non-empty string'));
+      expect(await bad({ match: { op: 'tag', label: 'x', weight: 2 } })).toEqual(
+        refused('"rule.match.weight" is not a parameter it takes'),
+      );
+      expect(await bad({ match: { op: 'label', label: A, percentile: 101 } })).toEqual(
+        refused('"rule.match.percentile" must be a number from 0 to 100'),
+      );
+      expect(await bad({ limit: 0 })).toEqual(refused('"rule.limit" must be an integer from 1 to 100000'));
+      expect(await bad({ sort: { by: 'bogus' } })).toMatchObject(
+        refused('"rule.sort.by" must be score or one of title, artist, album, year, duration, genre, path, addedAt, status'),
+      );
+      expect(await bad({ filters: { folders: ['relative/dir'] } })).toEqual(refused('"rule.filters.folders" must be absolute paths'));
+      expect(await bad({ filters: { year: { min: 2000, max: 1990 } } })).toEqual(
+        refused('"rule.filters.year" has "min" greater than "max"'),
+      );
+      expect(await bad('all')).toEqual(refused('"rule" must be an object'));
+      // Depth and size are bounded: a hostile tree is refused at the level that is too deep, without deep recursion.
+      const nested = (depth: number): unknown => {
+        let node: unknown = { op: 'tag', label: 'x' };
+        for (let i = 0; i < depth; i++) node = { op: 'not', child: node };
+        return node;
+      };
+      expect(await bad({ match: nested(12) })).toMatchObject({ ok: true });
+      expect(await bad({ match: nested(13) })).toEqual(
+        refused(`"rule.match${'.child'.repeat(13)}" nests conditions deeper than 12 levels`),
+      );
+      expect(await bad({ match: nested(100_000) })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
+      const wide = (n: number) => ({ op: 'or', children: Array.from({ length: n }, () => ({ op: 'tag', label: 'x' })) });
+      expect(await bad({ match: wide(99) })).toMatchObject({ ok: true });
+      expect(await bad({ match: wide(100) })).toEqual(refused('"rule.match" has more than 100 conditions (a rule can have at most 100)'));
+      // Labels are trimmed; the checked rule is what is evaluated and stored.
+      const saved = await core.invoke('playlists-save', {
+        name: 'Trimmed',
+        definition: { kind: 'rule', rule: { match: { op: 'label', label: `  ${A} `, percentile: 10 }, sort: { by: 'title' } } },
       });
-      expect(await bad({ match: { op: 'xor', children: [] } })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad({ match: { op: 'and', children: [] } })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad({ match: { op: 'not' } })).toMatchObject({
-        ok: false,
-        error: { message: expect.stringContaining('rule.match.child') },
-      });
-      expect(await bad({ match: { op: 'label', label: A, percentile: 101 } })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad({ limit: 0 })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad({ sort: { by: 'bogus' } })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad({ filters: { folders: ['relative/dir'] } })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad({ filters: { year: { min: 2000, max: 1990 } } })).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-      expect(await bad('all')).toMatchObject({ ok: false, error: { message: 'playlists-preview: "rule" must be an object' } });
+      expect(saved.definition).toEqual({ kind: 'rule', rule: { match: { op: 'label', label: A, percentile: 10 }, sort: { by: 'title' } } });
       expect(await core.invokeUntrusted('playlists-journey', [{ from: A, to: B, steps: 1 }])).toMatchObject({
         ok: false,
         error: { code: 'E_INVALID' },
@@ -340,7 +369,7 @@ describe('saved playlists and exports', () => {
 
       // M3U8, relative paths.
       const m3u = join(outDir, 'my list.m3u8');
-      expect(await core.run('playlists-export', { id, format: 'm3u8', path: m3u, paths: 'relative' })).toEqual({
+      expect(await core.run('playlists-export', { id, format: 'm3u8', target: m3u, paths: 'relative' })).toEqual({
         path: m3u,
         format: 'm3u8',
         tracks: 5,
@@ -359,14 +388,14 @@ describe('saved playlists and exports', () => {
         expect(resolve(dirname(m3u), loc)).toBe(t.path);
       });
 
-      // M3U8, absolute paths.
-      await core.run('playlists-export', { id, format: 'm3u8', path: m3u, paths: 'absolute' });
+      // M3U8, absolute paths, over the first (asked to replace it).
+      await core.run('playlists-export', { id, format: 'm3u8', target: m3u, paths: 'absolute', overwrite: true });
       const absLines = readFileSync(m3u, 'utf8').trimEnd().split('\n');
       expect(absLines.filter((l) => !l.startsWith('#'))).toEqual(tracks.map((t) => t.path));
 
       // XSPF, relative then absolute.
       const xspf = join(outDir, 'my list.xspf');
-      await core.run('playlists-export', { id, format: 'xspf', path: xspf, paths: 'relative' });
+      await core.run('playlists-export', { id, format: 'xspf', target: xspf, paths: 'relative' });
       const xml = readFileSync(xspf, 'utf8');
       expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/">')).toBe(true);
       expect(xml).toContain('<title>Mood &lt;&amp;&gt; mix</title>');
@@ -383,7 +412,8 @@ describe('saved playlists and exports', () => {
       await core.run('playlists-export', {
         rule: { sort: { by: 'path' } },
         format: 'xspf',
-        path: xspf,
+        target: xspf,
+        overwrite: true,
         paths: 'absolute',
         name: 'Ad hoc',
       });
@@ -396,22 +426,45 @@ describe('saved playlists and exports', () => {
       // Nothing left behind but the two playlists; errors name the file.
       expect(readdirSync(outDir).sort()).toEqual(['my list.m3u8', 'my list.xspf']);
       const missingDir = join(root, 'nowhere', 'x.m3u8');
-      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'm3u8', path: missingDir }])).toEqual({
+      const noFolder = {
+        message: `Cannot write playlist ${missingDir}: the folder ${dirname(missingDir)} does not exist`,
+        code: 'E_WRITE',
+      };
+      await expect(core.run('playlists-export', { id, format: 'm3u8', target: missingDir })).rejects.toMatchObject(noFolder);
+      const granted = core.grantWrite(missingDir, 'file', true).token;
+      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'm3u8', target: granted }])).toEqual({
         ok: false,
-        error: { message: `Cannot write playlist ${missingDir}: the folder ${dirname(missingDir)} does not exist`, code: 'E_WRITE' },
+        error: noFolder,
       });
-      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'm3u8', path: 'rel.m3u8' }])).toMatchObject({
+      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'm3u8', target: 'rel.m3u8' }])).toMatchObject({
+        ok: false,
+        error: { code: 'E_FORBIDDEN' },
+      });
+      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'pls', target: granted }])).toMatchObject({
         ok: false,
         error: { code: 'E_INVALID' },
       });
-      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'pls', path: m3u }])).toMatchObject({
+      // The old `path` parameter is gone: `target` replaced it.
+      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'm3u8', path: m3u }])).toMatchObject({
         ok: false,
-        error: { code: 'E_INVALID' },
+        error: { message: expect.stringContaining('"target"'), code: 'E_INVALID' },
       });
-      expect(await core.invokeUntrusted('playlists-export', [{ id, rule: {}, format: 'm3u8', path: m3u }])).toMatchObject({
+      expect(await core.invokeUntrusted('playlists-export', [{ id, format: 'm3u8', target: granted, path: m3u }])).toEqual({
         ok: false,
-        error: { message: 'playlists-export: give exactly one of "id", "definition" or "rule"' },
+        error: { message: 'playlists-export: "path" is not a parameter it takes', code: 'E_INVALID' },
       });
+      expect(await core.invokeUntrusted('playlists-export', [{ id, rule: {}, format: 'm3u8', target: granted }])).toEqual({
+        ok: false,
+        error: { message: 'playlists-export: give exactly one of "id", "definition" or "rule"', code: 'E_INVALID' },
+      });
+      expect(await core.invokeUntrusted('playlists-export', [{ id: 9999, format: 'm3u8', target: join(outDir, 'x.m3u8') }])).toMatchObject({
+        ok: false,
+        error: { code: 'E_FORBIDDEN' },
+      });
+      await expect(core.run('playlists-export', { id: 9999, format: 'm3u8', target: join(outDir, 'x.m3u8') })).rejects.toMatchObject({
+        code: 'E_NOT_FOUND',
+      });
+      expect(readdirSync(outDir).sort()).toEqual(['my list.m3u8', 'my list.xspf']);
     } finally {
       await core.close();
     }
@@ -424,7 +477,7 @@ describe('saved playlists and exports', () => {
       const outDir = join(root, 'Exports ü');
       mkdirSync(outDir);
       const file = join(outDir, 'mood mix.m3u8');
-      await core.run('playlists-export', { rule: {}, format: 'm3u8', path: file, paths: 'relative' });
+      await core.run('playlists-export', { rule: {}, format: 'm3u8', target: file, paths: 'relative' });
       const mpv = spawnSync('mpv', ['--no-config', '--ao=null', '--vo=null', '--end=0.05', '--msg-level=all=error,cplayer=info', file], {
         encoding: 'utf8',
         timeout: 30_000,

@@ -2,7 +2,7 @@ import { extname, resolve } from 'node:path';
 import type { Core } from '../../core/index.js';
 import type { PlaylistResult } from '../../core/playlists/engine.js';
 import type { PATH_MODES, PLAYLIST_FORMATS } from '../../core/playlists/export.js';
-import type { PlaylistRule, RuleFilters } from '../../core/playlists/rule.js';
+import type { PlaylistRuleInput, RuleFilters } from '../../core/playlists/rule.js';
 import type { SavedPlaylist } from '../../core/playlists/store.js';
 import { UserError } from '../../core/kernel/errors.js';
 import { type CommandContext, type Command, UsageError, numberOption, output, positional } from '../context.js';
@@ -28,9 +28,9 @@ async function resolvePlaylist(core: Core, ref: string): Promise<SavedPlaylist> 
 }
 
 /** The rule the options describe: --rule conditions, --any, filters, --sort/--desc, --limit, --per-artist. */
-function ruleFromOptions(c: CommandContext): PlaylistRule {
+function ruleFromOptions(c: CommandContext): PlaylistRuleInput {
   const v = c.args.values;
-  const rule: PlaylistRule = {};
+  const rule: PlaylistRuleInput = {};
   const match = parseRuleArgs(v.rule ?? [], v.any === true);
   if (match) rule.match = match;
   const filters: RuleFilters = {};
@@ -143,7 +143,13 @@ export const playlists: Command = async (c) => {
       const file = resolve(positional(c.args, 3, 'file to write (.m3u8 or .xspf)'));
       const format = exportFormat(c, file);
       const paths = pathMode(c);
-      const r = await c.core.run('playlists-export', { id: saved.id, format, path: file, paths });
+      const r = await c.core.run('playlists-export', {
+        id: saved.id,
+        format,
+        target: file,
+        overwrite: c.args.values.force === true,
+        paths,
+      });
       return output(
         c,
         { ...r, paths },

@@ -11,13 +11,16 @@ export type MoodImporter = (trackId: number, moods: readonly string[]) => number
 /** Prepares the statements once per scan batch writer. */
 export function createMoodImporter(db: Db): MoodImporter {
   const insert = db.prepare(
-    `INSERT INTO track_tags (track_id, label, source) SELECT @trackId, @label, 'imported'
+    `INSERT INTO track_tags (track_id, label, source, created_at) SELECT @trackId, @label, 'imported', @createdAt
      WHERE NOT EXISTS (SELECT 1 FROM track_tags WHERE track_id = @trackId AND label = @label COLLATE NOCASE)
        AND NOT EXISTS (SELECT 1 FROM tag_rejections WHERE track_id = @trackId AND label = @label COLLATE NOCASE)`,
   );
   return (trackId, moods) => {
+    // One file's moods are imported at one moment: one timestamp, so listing them (oldest first, then by
+    // label) does not depend on a millisecond ticking over between two inserts.
+    const createdAt = new Date().toISOString();
     let added = 0;
-    for (const label of moods) added += insert.run({ trackId, label }).changes;
+    for (const label of moods) added += insert.run({ trackId, label, createdAt }).changes;
     return added;
   };
 }

@@ -1,77 +1,70 @@
-import { asObject, optionalInt, optionalNumber, requireInt, requireIntArray, requireString } from '../kernel/validate-legacy.js';
-import { UserError } from '../kernel/errors.js';
-import { MAX_LIMIT, parseFilters, parseRule, type PlaylistRule, type RuleFilters } from './rule.js';
-
-/** "More like this": the tracks nearest to one or more seed tracks by embedding cosine. */
-export interface SimilarDefinition {
-  kind: 'similar';
-  trackIds: number[];
-  /** Default {@link DEFAULT_SIMILAR_LIMIT}. */
-  limit?: number;
-  perArtist?: number;
-  filters?: RuleFilters;
-}
-
-/** A mood journey from label `from` to label `to` over `steps` tracks. */
-export interface JourneyDefinition {
-  kind: 'journey';
-  from: string;
-  to: string;
-  steps: number;
-  /** 0 (default) picks purely by the step's target; higher values avoid big jumps between neighbours. */
-  jumpPenalty?: number;
-  perArtist?: number;
-  filters?: RuleFilters;
-}
-
-/** What a saved playlist is re-evaluated from. */
-export type PlaylistDefinition = { kind: 'rule'; rule: PlaylistRule } | SimilarDefinition | JourneyDefinition;
+/**
+ * What a saved playlist is re-evaluated from: a rule, "more like this" seeds, or a mood journey. The
+ * schemas are the one source of the check (handler parameters, definitions read back from the
+ * database) and of the types; the "more like this" and journey handlers take the same fields as the
+ * stored definitions, so a preview and a saved playlist can never accept different things.
+ */
+import { id, int, num, opt, parseInput, v } from '../kernel/schema.js';
+import { MAX_LIMIT, filtersSchema, labelText, nested, ruleSchema } from './rule.js';
 
 /** Tracks "more like this" returns when no limit is set. */
 export const DEFAULT_SIMILAR_LIMIT = 50;
 /** The longest mood journey. */
 export const MAX_JOURNEY_STEPS = 1000;
-const MAX_ID = Number.MAX_SAFE_INTEGER;
+/** The most seed tracks of one "more like this". */
+const MAX_SEEDS = 1000;
 
-/** Checks untrusted "more like this" parameters. */
-export function parseSimilar(o: Record<string, unknown>, where: string): SimilarDefinition {
-  const d: SimilarDefinition = { kind: 'similar', trackIds: [...new Set(requireIntArray(o, 'trackIds', where, 1, MAX_ID, 1000))] };
-  const limit = optionalInt(o, 'limit', where, 1, MAX_LIMIT);
-  const perArtist = optionalInt(o, 'perArtist', where, 1, MAX_LIMIT);
-  if (limit !== undefined) d.limit = limit;
-  if (perArtist !== undefined) d.perArtist = perArtist;
-  if (o.filters !== undefined) d.filters = parseFilters(o.filters, `${where}: filters`);
-  return d;
-}
+const SEEDS = `must be a list of 1 to ${MAX_SEEDS} track ids`;
 
-/** Checks untrusted mood journey parameters. */
-export function parseJourney(o: Record<string, unknown>, where: string): JourneyDefinition {
-  const d: JourneyDefinition = {
-    kind: 'journey',
-    from: requireString(o, 'from', where).trim(),
-    to: requireString(o, 'to', where).trim(),
-    steps: requireInt(o, 'steps', where, 2, MAX_JOURNEY_STEPS),
-  };
-  const jumpPenalty = optionalNumber(o, 'jumpPenalty', where, 0, 2);
-  const perArtist = optionalInt(o, 'perArtist', where, 1, MAX_LIMIT);
-  if (jumpPenalty !== undefined) d.jumpPenalty = jumpPenalty;
-  if (perArtist !== undefined) d.perArtist = perArtist;
-  if (o.filters !== undefined) d.filters = parseFilters(o.filters, `${where}: filters`);
-  return d;
-}
+/** "More like this": the tracks nearest to one or more seed tracks (duplicates dropped) by embedding cosine. */
+export const similarFields = {
+  trackIds: v.pipe(
+    v.array(id(), SEEDS),
+    v.minLength(1, SEEDS),
+    v.maxLength(MAX_SEEDS, SEEDS),
+    v.transform((ids) => [...new Set(ids)]),
+  ),
+  /** Default {@link DEFAULT_SIMILAR_LIMIT}. */
+  limit: opt(int(1, MAX_LIMIT)),
+  perArtist: opt(int(1, MAX_LIMIT)),
+  filters: opt(filtersSchema),
+};
 
-/** Checks an untrusted playlist definition of any kind. */
+/** A mood journey from label `from` to label `to` over `steps` tracks. */
+export const journeyFields = {
+  from: labelText(),
+  to: labelText(),
+  steps: int(2, MAX_JOURNEY_STEPS),
+  /** 0 (default) picks purely by the step's target; higher values avoid big jumps between neighbours. */
+  jumpPenalty: opt(num(0, 2)),
+  perArtist: opt(int(1, MAX_LIMIT)),
+  filters: opt(filtersSchema),
+};
+
+/** Any playlist definition, told apart by `kind`. */
+export const definitionSchema = v.variant(
+  'kind',
+  [
+    nested({ kind: v.literal('rule'), rule: ruleSchema }),
+    nested({ kind: v.literal('similar'), ...similarFields }),
+    nested({ kind: v.literal('journey'), ...journeyFields }),
+  ],
+  (issue) => (issue.path ? 'must be rule, similar or journey' : 'must be an object'),
+);
+
+/** A checked playlist definition. */
+export type PlaylistDefinition = v.InferOutput<typeof definitionSchema>;
+/** A definition as callers write it, before the check. */
+export type PlaylistDefinitionInput = v.InferInput<typeof definitionSchema>;
+/** A checked "more like this" definition. */
+export type SimilarDefinition = Extract<PlaylistDefinition, { kind: 'similar' }>;
+/** A checked mood journey definition. */
+export type JourneyDefinition = Extract<PlaylistDefinition, { kind: 'journey' }>;
+
+/**
+ * Checks a definition that did not come through a handler's parameters (one read back from the
+ * database): `where` names it in the error ("playlist 3").
+ */
 export function parseDefinition(value: unknown, where: string): PlaylistDefinition {
-  if (value === undefined || value === null) throw new UserError(`${where}: "definition" is required`, 'E_INVALID');
-  const o = asObject(value, `${where}: definition`);
-  switch (o.kind) {
-    case 'rule':
-      return { kind: 'rule', rule: parseRule(o.rule, where) };
-    case 'similar':
-      return parseSimilar(o, `${where}: definition`);
-    case 'journey':
-      return parseJourney(o, `${where}: definition`);
-    default:
-      throw new UserError(`${where}: definition "kind" must be rule, similar or journey`, 'E_INVALID');
-  }
+  return parseInput(where, definitionSchema, value);
 }

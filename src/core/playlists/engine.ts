@@ -1,6 +1,6 @@
-import type { CoreContext } from '../api/context.js';
 import type { EmbeddingIndex } from '../analysis/embedding-index.js';
 import { percentileOf, scoreTracks } from '../analysis/scoring.js';
+import type { ScoringDeps } from '../analysis/scoring-deps.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { allVocabularies, embeddedText, labelEntries } from '../labels/store.js';
 import { getTracks, type Track } from '../tracks/queries.js';
@@ -50,17 +50,19 @@ const SCORE_CACHE_SIZE = 32;
 /**
  * Evaluates playlist definitions against the active pack's embedding index. Label scores, their sorted
  * copies and best-first orders, track norms and the track columns are cached until the stored results
- * or the tracks change, so a live preview re-evaluates an edited rule in milliseconds.
+ * or the tracks change, so a live preview re-evaluates an edited rule in milliseconds. It needs only what
+ * scoring needs (the database, the active pack and model, the embedding index).
  */
-export function createPlaylistEngine(ctx: CoreContext) {
-  const tables = createTrackTableCache(ctx.db);
+export function createPlaylistEngine(deps: ScoringDeps) {
+  const { db, models } = deps;
+  const tables = createTrackTableCache(db);
   const scoreCache = new Map<string, LabelScores>();
   let normsCache: { stamp: string; norms: Float32Array } | null = null;
 
   const textFor = (labels: readonly string[]): Map<string, string> => {
-    const { manifest } = ctx.models.active();
+    const { manifest } = models.active();
     const byName = new Map<string, string>();
-    for (const e of labelEntries(allVocabularies(ctx.db, manifest))) {
+    for (const e of labelEntries(allVocabularies(db, manifest))) {
       if (!byName.has(e.name.toLowerCase())) byName.set(e.name.toLowerCase(), embeddedText(e.name, e.description));
     }
     return new Map(labels.map((l) => [l, byName.get(l.toLowerCase()) ?? l]));
@@ -69,7 +71,7 @@ export function createPlaylistEngine(ctx: CoreContext) {
   /** Embeds the labels (cached per encoder) and returns a scores lookup by label as spelled. */
   const prepareLabels = async (index: EmbeddingIndex, labels: readonly string[]): Promise<(label: string) => LabelScores> => {
     const texts = textFor(labels);
-    const vectors = await labelVectors(ctx.db, index.packKey, ctx.models.activeModel(), [...texts.values()]);
+    const vectors = await labelVectors(db, index.packKey, models.activeModel(), [...texts.values()]);
     const byText = new Map([...texts.values()].map((t, i) => [t, vectors[i] as Float32Array]));
     return (label) => {
       const text = texts.get(label) ?? label;
@@ -91,8 +93,8 @@ export function createPlaylistEngine(ctx: CoreContext) {
   };
 
   const activeIndex = (): { index: EmbeddingIndex; table: TrackTable } => {
-    const { pack } = ctx.models.active();
-    const index = ctx.index.get(pack.key);
+    const { pack } = models.active();
+    const index = deps.index.get(pack.key);
     return { index, table: tables.get(index) };
   };
 
@@ -107,7 +109,7 @@ export function createPlaylistEngine(ctx: CoreContext) {
 
   const withTracks = (index: EmbeddingIndex, rows: Int32Array, make: (k: number) => Omit<PlaylistTrack, 'track'>): PlaylistTrack[] => {
     const tracks = getTracks(
-      ctx.db,
+      db,
       Array.from(rows, (r) => index.trackIds[r] as number),
     );
     const byId = new Map(tracks.map((t) => [t.id, t]));
@@ -121,7 +123,7 @@ export function createPlaylistEngine(ctx: CoreContext) {
     const { index, table } = activeIndex();
     const scoresFor = await prepareLabels(index, ruleLabels(rule));
     const t0 = performance.now();
-    const ev = evaluateRule(rule, { db: ctx.db, index, table, scoresFor });
+    const ev = evaluateRule(rule, { db: db, index, table, scoresFor });
     const values = labelValues(ev.rows, ev.labels, scoresFor);
     const elapsedMs = performance.now() - t0;
     const tracks = withTracks(index, ev.rows, (k) => {
@@ -160,10 +162,7 @@ export function createPlaylistEngine(ctx: CoreContext) {
     const labels = [...new Set([d.from, d.to])];
     const scoresFor = await prepareLabels(index, labels);
     const texts = textFor(labels);
-    const [a, b] = await labelVectors(ctx.db, index.packKey, ctx.models.activeModel(), [
-      texts.get(d.from) as string,
-      texts.get(d.to) as string,
-    ]);
+    const [a, b] = await labelVectors(db, index.packKey, models.activeModel(), [texts.get(d.from) as string, texts.get(d.to) as string]);
     const t0 = performance.now();
     const steps = journeyRows(index, norms(index), table, {
       a: a as Float32Array,

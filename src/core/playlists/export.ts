@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError, errnoCode, errorMessage } from '../kernel/errors.js';
@@ -148,23 +148,77 @@ function writeError(file: string, err: unknown): UserError {
   return new UserError(`Cannot write playlist ${file}: ${reason}`, 'E_WRITE');
 }
 
+/** The refusal to replace a file the user did not agree to replace. */
+export function existsError(file: string): UserError {
+  return new UserError(
+    `Not replacing ${file}: it already exists. To replace it, agree to that in the Save dialog, or add --force on the command line`,
+    'E_EXISTS',
+  );
+}
+
+/**
+ * Refuses early (before any work) a target in a folder that does not exist, a target that is a folder,
+ * or an existing file without `overwrite`. The write itself checks again without a gap
+ * ({@link writeFileAtomic}), as the file may appear meanwhile.
+ */
+export function checkTarget(file: string, overwrite: boolean): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(file).isDirectory();
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw writeError(file, err);
+    if (!existsSync(dirname(file))) throw writeError(file, err);
+    return;
+  }
+  if (isDir) throw writeError(file, Object.assign(new Error('is a folder'), { code: 'EISDIR' }));
+  if (!overwrite) throw existsError(file);
+}
+
+function writeTemp(tmp: string, text: string): void {
+  const fd = openSync(tmp, 'wx');
+  try {
+    writeSync(fd, text, null, 'utf8');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** File systems that cannot hard-link (FAT, some network shares) answer link(2) with one of these. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Puts the finished temporary file at `file` only if nothing is there: a hard link is created or fails
+ * with EEXIST in one step, so an existing file is never replaced. Where links are not supported, a
+ * check then a rename (a tiny window, but still never a silent replace of what the check saw).
+ */
+function placeNew(tmp: string, file: string): void {
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EEXIST') throw existsError(file);
+    if (code === undefined || !NO_LINKS.has(code)) throw err;
+    if (existsSync(file)) throw existsError(file);
+    renameSync(tmp, file);
+    return;
+  }
+  rmSync(tmp, { force: true });
+}
+
 /**
  * Writes text to `file` atomically: a temporary file in the same folder, flushed, then renamed over
- * the target, so a player never reads a half-written playlist and a failure leaves no debris.
+ * the target (only with `overwrite`; otherwise an existing file is refused with E_EXISTS), so a player
+ * never reads a half-written playlist and a failure leaves no debris.
  */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string, overwrite: boolean): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      writeSync(fd, text, null, 'utf8');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeTemp(tmp, text);
+    if (overwrite) renameSync(tmp, file);
+    else placeNew(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw writeError(file, err);
+    throw err instanceof UserError ? err : writeError(file, err);
   }
 }

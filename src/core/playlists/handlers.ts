@@ -1,18 +1,24 @@
-import { isAbsolute } from 'node:path';
-import type { CoreContext } from '../api/context.js';
-import { asObject, optionalEnum, optionalInt, optionalString, requireInt, requireString } from '../kernel/validate-legacy.js';
-import { UserError } from '../kernel/errors.js';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { ScoringDeps } from '../analysis/scoring-deps.js';
+import type { Emitter } from '../kernel/events.js';
+import type { JobContext, JobTicket, Jobs } from '../kernel/jobs.js';
+import { bool, handler, id, oneOf, opt, params, text, v } from '../kernel/schema.js';
+import type { WriteGrants, WriteTarget } from '../kernel/write-grants.js';
+import { definitionSchema, journeyFields, parseDefinition, similarFields, type PlaylistDefinition } from './definition.js';
+import { createPlaylistEngine, type PlaylistResult } from './engine.js';
+import type { PlaylistEvents } from './events.js';
 import {
-  parseDefinition,
-  parseJourney,
-  parseSimilar,
-  type JourneyDefinition,
-  type PlaylistDefinition,
-  type SimilarDefinition,
-} from './definition.js';
-import { createPlaylistEngine, type PlaylistEngine, type PlaylistResult } from './engine.js';
-import { PATH_MODES, PLAYLIST_FORMATS, toM3u8, toXspf, writeFileAtomic, type PathMode, type PlaylistFormat } from './export.js';
-import { parseRule, type PlaylistRule } from './rule.js';
+  PATH_MODES,
+  PLAYLIST_FORMATS,
+  checkTarget,
+  toM3u8,
+  toXspf,
+  writeFileAtomic,
+  type PathMode,
+  type PlaylistFormat,
+} from './export.js';
+import { ruleSchema } from './rule.js';
 import {
   cleanPlaylistName,
   deletePlaylist,
@@ -23,24 +29,52 @@ import {
   type SavedPlaylist,
 } from './store.js';
 
-/** Where an export takes its tracks from: a saved playlist, any definition, or a rule being edited. */
-export type PlaylistSource = { id: number } | { definition: PlaylistDefinition } | { rule: PlaylistRule };
+/** What the playlist handlers need: scoring (database, active pack and model, index), jobs, write grants, events. */
+export interface PlaylistHandlerDeps {
+  scoring: ScoringDeps;
+  jobs: Jobs;
+  grants: WriteGrants;
+  events: Emitter<PlaylistEvents>;
+}
 
-/** What playlists-export wrote. */
+/** What a playlists-export job wrote. */
 export interface PlaylistExport {
   path: string;
   format: PlaylistFormat;
   tracks: number;
 }
 
-const MAX_ID = Number.MAX_SAFE_INTEGER;
+/**
+ * playlists-export's parameters: the tracks from exactly one of a saved playlist (`id`), any
+ * `definition` or a `rule` being edited; where to write (`target`: a grant token from the page, a path
+ * from a trusted caller); `overwrite` (trusted callers only: a page's grant says whether it may replace).
+ */
+const exportParams = v.pipe(
+  params({
+    id: opt(id()),
+    definition: opt(definitionSchema),
+    rule: opt(ruleSchema),
+    format: oneOf(PLAYLIST_FORMATS),
+    target: text(),
+    overwrite: opt(bool()),
+    paths: opt(oneOf(PATH_MODES)),
+    name: opt(text()),
+  }),
+  v.check(
+    (p) => [p.id, p.definition, p.rule].filter((x) => x !== undefined).length === 1,
+    'give exactly one of "id", "definition" or "rule"',
+  ),
+);
 
-function source(o: Record<string, unknown>, where: string): { id?: number; definition?: PlaylistDefinition } {
-  const given = ['id', 'definition', 'rule'].filter((k) => o[k] !== undefined);
-  if (given.length !== 1) throw new UserError(`${where}: give exactly one of "id", "definition" or "rule"`, 'E_INVALID');
-  if (o.id !== undefined) return { id: requireInt(o, 'id', where, 1, MAX_ID) };
-  if (o.rule !== undefined) return { definition: { kind: 'rule', rule: parseRule(o.rule, where) } };
-  return { definition: parseDefinition(o.definition, where) };
+type ExportParams = v.InferOutput<typeof exportParams>;
+
+/** An export resolved before its job starts: every refusal (target, existing file, unknown id) comes at once. */
+interface ExportPlan {
+  target: WriteTarget;
+  definition: PlaylistDefinition;
+  name: string;
+  format: PlaylistFormat;
+  mode: PathMode;
 }
 
 function exportText(format: PlaylistFormat, name: string, result: PlaylistResult, file: string, mode: PathMode): string {
@@ -54,84 +88,104 @@ function exportText(format: PlaylistFormat, name: string, result: PlaylistResult
   return format === 'm3u8' ? toM3u8(name, entries, file, mode) : toXspf(name, entries, file, mode);
 }
 
+/** Same file and same content asked for: the same work, so a second start joins the running job. */
+function exportKey(plan: ExportPlan): string {
+  const { target, definition, name, format, mode } = plan;
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ definition, name, format, mode, overwrite: target.overwrite }))
+    .digest('hex')
+    .slice(0, 16);
+  return `${target.path}|${digest}`;
+}
+
 /** Handlers for mood playlists: rules, "more like this", mood journeys, saved playlists and exports. */
-export function createPlaylistHandlers(ctx: CoreContext) {
-  let engine: PlaylistEngine | null = null;
-  // Created on first use: the factory runs before the context is complete in some hosts and tests.
-  const run = (d: PlaylistDefinition): Promise<PlaylistResult> => (engine ??= createPlaylistEngine(ctx)).run(d);
-  const changed = (id: number, change: 'saved' | 'renamed' | 'deleted'): void => ctx.events.emit('playlists-changed', { id, change });
+export function createPlaylistHandlers(deps: PlaylistHandlerDeps) {
+  const { scoring, jobs, grants, events } = deps;
+  const { db } = scoring;
+  const engine = createPlaylistEngine(scoring);
+  const changed = (id: number, change: 'saved' | 'renamed' | 'deleted'): void => events.emit('playlists-changed', { id, change });
+  /** A saved playlist's definition, checked again: the database may hold one from an older version. */
+  const savedDefinition = (saved: SavedPlaylist): PlaylistDefinition => parseDefinition(saved.definition, `playlist ${saved.id}`);
+
+  const planExport = (p: ExportParams): ExportPlan => {
+    const target = grants.target('playlists-export', p.target, 'file', p.overwrite ?? false);
+    checkTarget(target.path, target.overwrite);
+    const saved = p.id !== undefined ? getPlaylist(db, p.id) : undefined;
+    const definition = saved
+      ? savedDefinition(saved)
+      : p.rule
+        ? { kind: 'rule' as const, rule: p.rule }
+        : (p.definition as PlaylistDefinition);
+    const name = p.name ?? saved?.name ?? 'Moodshelf playlist';
+    return { target, definition, name, format: p.format, mode: p.paths ?? 'absolute' };
+  };
+
+  const runExport = async (plan: ExportPlan, job: JobContext): Promise<PlaylistExport> => {
+    const { target, format, name, mode } = plan;
+    job.progress({ done: 0, total: 1, message: `Choosing the tracks of "${name}"` });
+    const result = await engine.run(plan.definition);
+    job.signal.throwIfAborted();
+    job.progress({ message: `Writing ${target.path}` });
+    writeFileAtomic(target.path, exportText(format, name, result, target.path, mode), target.overwrite);
+    job.progress({ done: 1 });
+    return { path: target.path, format, tracks: result.tracks.length };
+  };
 
   return {
     /** Live preview of a rule while it is edited: the matching tracks with their scores. */
-    'playlists-preview': async (params: { rule: PlaylistRule }): Promise<PlaylistResult> =>
-      run({ kind: 'rule', rule: parseRule(asObject(params, 'playlists-preview').rule, 'playlists-preview') }),
+    'playlists-preview': handler(params({ rule: ruleSchema }), ({ rule }) => engine.run({ kind: 'rule', rule })),
     /** "More like this": the tracks nearest to one or more seed tracks (seeds excluded). */
-    'playlists-similar': async (params: Omit<SimilarDefinition, 'kind'>): Promise<PlaylistResult> =>
-      run(parseSimilar(asObject(params, 'playlists-similar'), 'playlists-similar')),
+    'playlists-similar': handler(params(similarFields), (d) => engine.run({ kind: 'similar', ...d })),
     /** A mood journey from one label to another over `steps` tracks, with each step's score. */
-    'playlists-journey': async (params: Omit<JourneyDefinition, 'kind'>): Promise<PlaylistResult> =>
-      run(parseJourney(asObject(params, 'playlists-journey'), 'playlists-journey')),
-    /** Saves a playlist (new, or replacing `id`; a deleted id is restored). */
-    'playlists-save': (params: { id?: number; name: string; definition: PlaylistDefinition; createdAt?: string }): SavedPlaylist => {
-      const o = asObject(params, 'playlists-save');
-      const saved = savePlaylist(
-        ctx.db,
-        cleanPlaylistName(requireString(o, 'name', 'playlists-save')),
-        parseDefinition(o.definition, 'playlists-save'),
-        optionalInt(o, 'id', 'playlists-save', 1, MAX_ID),
-        optionalString(o, 'createdAt', 'playlists-save'),
-      );
-      changed(saved.id, 'saved');
-      return saved;
-    },
+    'playlists-journey': handler(params(journeyFields), (d) => engine.run({ kind: 'journey', ...d })),
+    /**
+     * Saves a playlist (new, or replacing `id`; a deleted id is restored with its `createdAt`). What
+     * playlists-delete returned may be passed back as it is, so `updatedAt` is accepted and ignored.
+     */
+    'playlists-save': handler(
+      params({ id: opt(id()), name: text(), definition: definitionSchema, createdAt: opt(text(100)), updatedAt: opt(text(100)) }),
+      (p): SavedPlaylist => {
+        const saved = savePlaylist(db, cleanPlaylistName(p.name), p.definition, p.id, p.createdAt);
+        changed(saved.id, 'saved');
+        return saved;
+      },
+    ),
     /** Every saved playlist (definitions only; playlists-get evaluates one). */
-    'playlists-list': (): SavedPlaylist[] => listPlaylists(ctx.db),
+    'playlists-list': handler((): SavedPlaylist[] => listPlaylists(db)),
     /** A saved playlist evaluated against the library as it is now. */
-    'playlists-get': async (params: { id: number }): Promise<SavedPlaylist & { result: PlaylistResult }> => {
-      const saved = getPlaylist(ctx.db, requireInt(asObject(params, 'playlists-get'), 'id', 'playlists-get', 1, MAX_ID));
-      return { ...saved, result: await run(parseDefinition(saved.definition, `playlist ${saved.id}`)) };
-    },
+    'playlists-get': handler(params({ id: id() }), async ({ id }): Promise<SavedPlaylist & { result: PlaylistResult }> => {
+      const saved = getPlaylist(db, id);
+      return { ...saved, result: await engine.run(savedDefinition(saved)) };
+    }),
     /** Renames a saved playlist. */
-    'playlists-rename': (params: { id: number; name: string }): SavedPlaylist => {
-      const o = asObject(params, 'playlists-rename');
-      const saved = renamePlaylist(
-        ctx.db,
-        requireInt(o, 'id', 'playlists-rename', 1, MAX_ID),
-        cleanPlaylistName(requireString(o, 'name', 'playlists-rename')),
-      );
+    'playlists-rename': handler(params({ id: id(), name: text() }), ({ id, name }): SavedPlaylist => {
+      const saved = renamePlaylist(db, id, cleanPlaylistName(name));
       changed(saved.id, 'renamed');
       return saved;
-    },
+    }),
     /** Deletes a saved playlist and returns it: pass it back to playlists-save to undo. */
-    'playlists-delete': (params: { id: number }): SavedPlaylist => {
-      const saved = deletePlaylist(ctx.db, requireInt(asObject(params, 'playlists-delete'), 'id', 'playlists-delete', 1, MAX_ID));
+    'playlists-delete': handler(params({ id: id() }), ({ id }): SavedPlaylist => {
+      const saved = deletePlaylist(db, id);
       changed(saved.id, 'deleted');
       return saved;
-    },
+    }),
     /**
-     * Writes a playlist file other players read: UTF-8 M3U8 (#EXTINF) or XSPF, with absolute paths or
-     * paths relative to the playlist file's folder. Written to a temporary file, then renamed.
+     * Writes a playlist file other players read, as a job: UTF-8 M3U8 (#EXTINF) or XSPF, with absolute
+     * paths or paths relative to the playlist file's folder. It writes only where the user chose (a
+     * grant from the shell's Save dialog; a path from the CLI), never replaces an existing file unless
+     * that was agreed (E_EXISTS), and writes a temporary file that is then renamed into place.
      */
-    'playlists-export': async (
-      params: PlaylistSource & { format: PlaylistFormat; path: string; paths?: PathMode; name?: string },
-    ): Promise<PlaylistExport> => {
-      const where = 'playlists-export';
-      const o = asObject(params, where);
-      const file = requireString(o, 'path', where);
-      if (!isAbsolute(file)) throw new UserError(`${where}: "path" must be an absolute file path (got ${file})`, 'E_INVALID');
-      const format = optionalEnum(o, 'format', where, PLAYLIST_FORMATS);
-      if (!format) throw new UserError(`${where}: "format" must be one of ${PLAYLIST_FORMATS.join(', ')}`, 'E_INVALID');
-      const mode = optionalEnum(o, 'paths', where, PATH_MODES) ?? 'absolute';
-      const src = source(o, where);
-      const saved = src.id !== undefined ? getPlaylist(ctx.db, src.id) : undefined;
-      const definition = saved ? parseDefinition(saved.definition, `playlist ${saved.id}`) : (src.definition as PlaylistDefinition);
-      const result = await run(definition);
-      const name = optionalString(o, 'name', where) ?? saved?.name ?? 'Moodshelf playlist';
-      writeFileAtomic(file, exportText(format, name, result, file, mode));
-      return { path: file, format, tracks: result.tracks.length };
-    },
+    'playlists-export': handler(exportParams, (p): JobTicket<PlaylistExport> => {
+      const plan = planExport(p);
+      return jobs.start({
+        kind: 'playlists-export',
+        key: exportKey(plan),
+        title: `Exporting "${plan.name}" to ${basename(plan.target.path)}`,
+        run: (job) => runExport(plan, job),
+      });
+    }),
   };
 }
 
 /** The playlists part of the API contract, derived from the implementation. */
-export type PlaylistHandlers = ReturnType<typeof createPlaylistHandlers>;
+export type PlaylistHandlerDefs = ReturnType<typeof createPlaylistHandlers>;
