@@ -40,6 +40,8 @@ export default tseslint.config(
       'tests/.tmp/**',
       'bench/.tmp/**',
       'training/**',
+      // A measurement script run in its own folder with both schema libraries (see its README).
+      'docs/decisions/schema-bench/**',
     ],
   },
   js.configs.recommended,

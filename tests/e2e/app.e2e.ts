@@ -1,18 +1,31 @@
 // The core flow end to end: first run (add a folder and scan, install the tiny pack, analyse), the
-// library table, labels ranking, the track inspector while it plays, tagging with undo, the panels.
+// library table, labels ranking, the track inspector while it plays, tagging with undo, the panels; then
+// long work as jobs (progress that survives a reload, cancelling from the UI), destructive actions that
+// ask first, undo that belongs to its view, and exports through the stand-in Save dialog.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLibrary } from '../support/library-gen.js';
 import { TINY_PACK } from '../support/packs.js';
 import { writeSineWav } from '../support/wav.js';
+import { startBigHub, type BigHub } from './support/big-hub.js';
 import { launchApp, type App } from './support/harness.js';
 
 let app: App;
 let libRoot: string;
+/** A throttled local hub serving a pack big enough that its install is still running after a page reload. */
+let hub: BigHub;
 
 beforeAll(async () => {
-  app = await launchApp();
+  hub = await startBigHub({
+    repo: 'test/slow-pack',
+    base: TINY_PACK,
+    id: 'slow-joint',
+    extraFile: 'audio/extra-weights.bin',
+    extraBytes: 48_000_000,
+    bytesPerSecond: 6_000_000,
+  });
+  app = await launchApp({ core: { hubEndpoint: hub.url } });
   libRoot = join(app.root, 'music');
   generateLibrary(libRoot, 24, 8);
   mkdirSync(join(libRoot, 'Long'), { recursive: true });
@@ -21,7 +34,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await hub?.close();
 });
+
+/** The notices shown now (their text). */
+async function noticeTexts(): Promise<string[]> {
+  return app.page.getByTestId('notice').allTextContents();
+}
 
 describe('first run', () => {
   it('adds a folder and scans it', async () => {
@@ -268,6 +287,76 @@ describe('tagging', () => {
         return all.every((t) => t.tags.some((x) => x.label === 'road trip'));
       })
       .toBe(true);
+    // Its notice names the batch and offers an Undo for exactly it.
+    const notice = page.getByTestId('notice').filter({ hasText: 'Tagged “road trip” on 3 tracks' });
+    await notice.getByRole('button', { name: 'Undo tagging “road trip” on 3 tracks' }).waitFor();
+  });
+});
+
+describe('undo belongs to its view', () => {
+  /** Whether every one of the tracks carries `label`. */
+  const allTagged = async (ids: number[], label: string): Promise<boolean> =>
+    (await Promise.all(ids.map((id) => app.core.invoke('tags-list', { trackId: id })))).every((t) => t.tags.some((x) => x.label === label));
+
+  it('Ctrl+Z in Labels undoes a label change, never the tag batch made in the library', async () => {
+    const { page } = app;
+    const ops = await app.core.invoke('tags-history', { limit: 1 });
+    const batch = ops[0];
+    expect(batch).toMatchObject({ kind: 'add', label: 'road trip', undone: false });
+    const ids = batch?.trackIds ?? [];
+    const userLabels = async (): Promise<string[]> => (await app.core.invoke('labels-list', { vocabulary: 'user' })).map((l) => l.name);
+    expect(await userLabels()).toContain('rainy sundays');
+    await page.getByTestId('nav-labels').click();
+    await page.locator('body').click({ position: { x: 5, y: 860 } });
+    await page.keyboard.press('Control+z');
+    // The Labels view's latest own action (adding “rainy sundays”) is undone; the library's tags stay.
+    await expect.poll(userLabels).not.toContain('rainy sundays');
+    expect(await allTagged(ids, 'road trip')).toBe(true);
+    expect((await app.core.invoke('tags-history', { limit: 1 }))[0]).toMatchObject({ id: batch?.id, undone: false });
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(userLabels).toContain('rainy sundays');
+    expect(await allTagged(ids, 'road trip')).toBe(true);
+    // Back in the library, Ctrl+Z undoes the batch and Ctrl+Shift+Z redoes it.
+    await page.getByTestId('nav-library').click();
+    await page.locator('body').click({ position: { x: 5, y: 860 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => allTagged(ids, 'road trip')).toBe(false);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => allTagged(ids, 'road trip')).toBe(true);
+  });
+
+  it('the Undo button of a notice undoes exactly that action', async () => {
+    const { page } = app;
+    await page.locator('.viewport .row', { hasText: 'long-tone.wav' }).click();
+    const longId = (await app.core.invoke('tracks-list', {})).tracks.find((t) => t.path.endsWith('long-tone.wav'))?.id as number;
+    const tags = async (): Promise<string[]> => (await app.core.invoke('tags-list', { trackId: longId })).tags.map((t) => t.label);
+    await page.locator('#manual-tag').fill('first light');
+    await page.locator('#manual-tag').press('Enter');
+    await expect.poll(tags).toContain('first light');
+    await page.locator('#manual-tag').fill('late rain');
+    await page.locator('#manual-tag').press('Enter');
+    await expect.poll(tags).toContain('late rain');
+    // One Undo notice per view: the newest action's replaced the one before.
+    const notices = page.getByTestId('notice');
+    await expect.poll(() => notices.filter({ hasText: 'Tagged “late rain”' }).count()).toBe(1);
+    expect(await notices.filter({ hasText: 'Tagged “first light”' }).count()).toBe(0);
+    await app.screenshot('19-undo-notice');
+    await notices.filter({ hasText: 'Tagged “late rain”' }).getByTestId('notice-action').click();
+    await expect.poll(tags).not.toContain('late rain');
+    expect(await tags()).toContain('first light');
+    await expect.poll(noticeTexts).toContainEqual(expect.stringContaining('Undid: Tagged “late rain”'));
+    // A tag changed elsewhere in between: the library's undo refuses rather than undo that other change.
+    await app.core.invoke('tags-add', { trackId: longId, label: 'from elsewhere' });
+    await page.locator('body').click({ position: { x: 5, y: 860 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(noticeTexts).toContainEqual(expect.stringContaining('Could not undo'));
+    expect(await tags()).toEqual(expect.arrayContaining(['first light', 'from elsewhere']));
+    await app.core.invoke('tags-undo');
+    await app.core.invoke('tags-remove', { trackId: longId, label: 'first light' });
+    // The error notice stays until dismissed.
+    const error = page.getByTestId('notice').filter({ hasText: 'Could not undo' });
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => error.count()).toBe(0);
   });
 });
 
@@ -292,17 +381,29 @@ describe('playlists', () => {
     expect(saved?.definition).toMatchObject({ kind: 'rule', rule: { limit: 8, match: { op: 'or' } } });
     await app.screenshot('12-playlists');
 
+    // The export asks the (stand-in) Save dialog, which proposes the playlist's name; the file lands
+    // where the dialog answered, never at a path the page chose.
     const m3u = join(app.root, 'calm.m3u8');
-    await page.getByTestId('export-path').fill(m3u);
+    app.server.nextSave = m3u;
     await page.getByTestId('export').click();
     await expect.poll(() => (existsSync(m3u) ? readFileSync(m3u, 'utf8') : '')).toMatch(/^#EXTM3U/);
+    expect(app.server.dialogs.at(-1)).toMatchObject({ dialog: 'save', request: { defaultName: 'Calm or sad.m3u8' } });
     const lines = readFileSync(m3u, 'utf8').split('\n');
     expect(lines.filter((l) => l.startsWith('#EXTINF')).length).toBe(8);
+    await expect.poll(noticeTexts).toContainEqual(expect.stringContaining(`Exported 8 tracks to ${m3u}`));
     const xspf = join(app.root, 'calm.xspf');
     await page.getByTestId('export-format').selectOption('xspf');
-    await page.getByTestId('export-path').fill(xspf);
+    app.server.nextSave = xspf;
     await page.getByTestId('export').click();
     await expect.poll(() => (existsSync(xspf) ? readFileSync(xspf, 'utf8') : '')).toContain('<playlist');
+    expect(app.server.dialogs.at(-1)).toMatchObject({ dialog: 'save', request: { defaultName: 'Calm or sad.xspf' } });
+    // Cancelling the dialog writes nothing and says nothing went wrong.
+    const dialogs = app.server.dialogs.length;
+    app.server.nextSave = null;
+    await page.getByTestId('export').click();
+    await expect.poll(() => app.server.dialogs.length).toBe(dialogs + 1);
+    expect(app.server.failures.filter((f) => f.name === 'playlists-export')).toEqual([]);
+    await page.getByTestId('export-format').selectOption('m3u8');
   });
 
   it('previews a mood journey', async () => {
@@ -396,21 +497,25 @@ describe('panels', () => {
     await app.screenshot('11-settings');
   });
 
-  it('fills the folder field from the desktop folder dialog, and hides Browse where there is none', async () => {
+  it('fills the folder field from the desktop folder dialog; without a shell, hides Browse and says exports need it', async () => {
     const { page } = app;
-    await page.getByTestId('nav-library').click();
-    expect(await page.evaluate(() => 'moodshelfShell' in window)).toBe(false);
-    await page.getByTestId('nav-settings').click();
-    expect(await page.getByTestId('folder-browse').count()).toBe(0);
-    // The desktop shell's preload would expose this; here a stand-in answers like the OS dialog.
+    // The stand-in shell answers like the OS dialog, with what the test chose.
+    app.server.nextFolder = '/picked/from/dialog';
+    await page.getByTestId('folder-browse').click();
+    await expect.poll(() => page.getByTestId('folder-path').inputValue()).toBe('/picked/from/dialog');
+    await page.getByTestId('folder-path').fill('');
+    // A host without the shell (a plain browser): no Browse, and no path box to write a playlist to.
     await page.getByTestId('nav-library').click();
     await page.evaluate(() => {
-      window.moodshelfShell = { pickFolder: () => Promise.resolve('/picked/from/dialog') };
+      delete window.moodshelfShell;
     });
     await page.getByTestId('nav-settings').click();
-    await page.getByTestId('folder-browse').click();
-    expect(await page.getByTestId('folder-path').inputValue()).toBe('/picked/from/dialog');
-    await page.getByTestId('folder-path').fill('');
+    expect(await page.getByTestId('folder-browse').count()).toBe(0);
+    await page.getByTestId('nav-playlists').click();
+    await expect.poll(() => page.getByTestId('export-unavailable').textContent()).toContain('needs the desktop app');
+    expect(await page.getByTestId('export').count()).toBe(0);
+    await page.reload();
+    await page.getByTestId('nav-library').waitFor();
   });
 
   it('navigates the library by keyboard and follows a dark OS theme', async () => {
@@ -443,7 +548,202 @@ describe('panels', () => {
     await app.screenshot('18-label-map-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
+});
 
+describe('long work as jobs', () => {
+  it('keeps a running job with its progress across a page reload, and shows it complete', async () => {
+    const { page } = app;
+    // A job the test drives step by step, started in the core as a long scan or export would be.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let step: (done: number) => void = () => {};
+    app.core.jobs.start({
+      kind: 'e2e-steps',
+      title: 'Stepping through a test job',
+      cancellable: false,
+      run: async (job) => {
+        step = (done) => job.progress({ done, total: 10, message: `Step ${done} of 10` });
+        step(3);
+        await gate;
+        return 'finished';
+      },
+    });
+    const item = page.locator('[data-testid="job-item"][data-kind="e2e-steps"]');
+    await expect.poll(() => item.getByTestId('job-progress').textContent()).toContain('Step 3 of 10');
+    await page.reload();
+    // After the reload the page finds the job again (jobs-list) with its progress, and follows it.
+    await expect.poll(() => item.getByTestId('job-progress').textContent()).toContain('30%');
+    expect(await item.getByTestId('job-progress').textContent()).toContain('Step 3 of 10');
+    expect(await item.getByTestId('job-cancel').count()).toBe(0);
+    step(7);
+    await expect.poll(() => item.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('70');
+    await app.screenshot('20-job-after-reload');
+    release();
+    await expect.poll(() => item.count()).toBe(0);
+    await expect.poll(noticeTexts).toContainEqual(expect.stringContaining('Stepping through a test job: done.'));
+  });
+
+  it('cancels a model install from the activity list, also after a reload, and a later install completes', async () => {
+    const { page } = app;
+    const before = (await app.core.invoke('models-list')).map((p) => p.key);
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('pack-source').fill(hub.source);
+    await page.getByTestId('pack-install').click();
+    const item = page.locator('[data-testid="job-item"][data-kind="models-install"]');
+    await expect.poll(async () => Number((await item.getByRole('progressbar').getAttribute('aria-valuenow')) ?? 0)).toBeGreaterThan(0);
+    await page.reload();
+    // The reloaded page shows the install in the activity list and in the Models panel.
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('install-status').waitFor();
+    const at = Number((await item.getByRole('progressbar').getAttribute('aria-valuenow')) ?? 0);
+    await expect.poll(async () => Number((await item.getByRole('progressbar').getAttribute('aria-valuenow')) ?? 0)).toBeGreaterThan(at);
+    await item.getByRole('button', { name: `Cancel Installing ${hub.source}` }).click();
+    await expect.poll(() => item.count()).toBe(0);
+    const cancelled = (await app.core.invoke('jobs-list')).find((j) => j.kind === 'models-install');
+    expect(cancelled?.state).toBe('cancelled');
+    expect((await app.core.invoke('models-list')).map((p) => p.key)).toEqual(before);
+    // Installing again resumes the download and completes; the panel waits for the job.
+    await page.getByTestId('pack-source').fill(hub.source);
+    await page.getByTestId('pack-install').click();
+    await expect.poll(noticeTexts, { timeout: 30_000 }).toContainEqual(expect.stringContaining('Installed'));
+    expect((await app.core.invoke('models-list')).map((p) => p.key)).toContain(hub.key);
+    const active = (await app.core.invoke('models-list')).find((p) => p.active)?.key;
+    expect(active).toBe(before.find(Boolean));
+  });
+
+  it('asks before removing a model pack', async () => {
+    const { page } = app;
+    await page
+      .getByRole('button', { name: /^Remove pack / })
+      .first()
+      .waitFor();
+    const packs = await app.core.invoke('models-list');
+    const slow = packs.find((p) => p.key === hub.key);
+    expect(slow).toBeDefined();
+    await page.getByRole('button', { name: `Remove pack ${slow?.name}` }).click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('confirm-ok').textContent()).toBe('Remove pack');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect((await app.core.invoke('models-list')).length).toBe(packs.length);
+    await page.getByRole('button', { name: `Remove pack ${slow?.name}` }).click();
+    await dialog.getByTestId('confirm-ok').click();
+    await expect.poll(async () => (await app.core.invoke('models-list')).map((p) => p.key)).not.toContain(hub.key);
+  });
+});
+
+describe('nothing lost by one click', () => {
+  let extra: string;
+
+  it('asks before removing a folder: cancelling keeps it, confirming removes it, Undo brings it and its tags back', async () => {
+    const { page } = app;
+    extra = join(app.root, 'extra');
+    mkdirSync(extra, { recursive: true });
+    writeSineWav(join(extra, 'extra-a.wav'), 4, 523);
+    writeSineWav(join(extra, 'extra-b.wav'), 4, 659);
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('folder-path').fill(extra);
+    await page.getByTestId('folder-add').click();
+    const extraTracks = async (): Promise<{ id: number; path: string }[]> =>
+      (await app.core.invoke('tracks-list', {})).tracks.filter((t) => t.path.startsWith(extra));
+    await expect.poll(async () => (await extraTracks()).length).toBe(2);
+    const tagged = (await extraTracks()).find((t) => t.path.endsWith('extra-a.wav'));
+    await app.core.invoke('tags-add', { trackId: tagged?.id as number, label: 'keep me' });
+    const tagsOfA = async (): Promise<string[]> => {
+      const a = (await extraTracks()).find((t) => t.path.endsWith('extra-a.wav'));
+      return a ? (await app.core.invoke('tags-list', { trackId: a.id })).tags.map((t) => t.label) : [];
+    };
+    const folders = async (): Promise<string[]> => (await app.core.invoke('library-folders')).map((f) => f.path);
+
+    // Esc cancels: the folder stays.
+    const removeButton = page.getByRole('button', { name: `Remove folder ${extra}` });
+    await removeButton.click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('are kept and come back if you add the folder again');
+    expect(await dialog.getByTestId('confirm-ok').textContent()).toBe('Remove folder');
+    // Focus stays inside the dialog.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-ok');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="confirm-dialog"]') !== null)).toBe(true);
+    await app.screenshot('21-confirm-remove-folder');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await folders()).toContain(extra);
+    // The Cancel button cancels too.
+    await removeButton.click();
+    await dialog.getByTestId('confirm-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await folders()).toContain(extra);
+
+    // Confirming removes it; the notice's Undo adds it back and its tags return with the scan.
+    await removeButton.click();
+    await dialog.getByTestId('confirm-ok').click();
+    await expect.poll(folders).not.toContain(extra);
+    expect(await extraTracks()).toEqual([]);
+    const notice = page.getByTestId('notice').filter({ hasText: `Removed ${extra}` });
+    await expect.poll(() => notice.textContent()).toContain('tags and analyses kept');
+    await notice.getByTestId('notice-action').click();
+    await expect.poll(folders).toContain(extra);
+    await expect.poll(tagsOfA).toEqual(['keep me']);
+
+    // Enter confirms; adding the folder back by hand restores the tags as well.
+    await removeButton.click();
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await expect.poll(folders).not.toContain(extra);
+    await page.getByTestId('folder-path').fill(extra);
+    await page.getByTestId('folder-add').click();
+    await expect.poll(tagsOfA).toEqual(['keep me']);
+  });
+
+  it('purges a folder only through the separate, clearly worded choice', async () => {
+    const { page } = app;
+    const folders = async (): Promise<string[]> => (await app.core.invoke('library-folders')).map((f) => f.path);
+    await page.getByRole('button', { name: `Remove folder ${extra}` }).click();
+    const dialog = page.getByTestId('confirm-dialog');
+    expect(await dialog.getByTestId('confirm-alternative').textContent()).toBe('Remove and delete its tags');
+    await dialog.getByTestId('confirm-alternative').click();
+    await expect.poll(folders).not.toContain(extra);
+    // Added again, its tracks come back without the purged tags.
+    await app.core.invoke('library-add', { path: extra });
+    await app.core.run('library-scan');
+    const a = (await app.core.invoke('tracks-list', {})).tracks.find((t) => t.path.endsWith('extra-a.wav'));
+    expect((await app.core.invoke('tags-list', { trackId: a?.id as number })).tags).toEqual([]);
+    await app.core.invoke('library-remove', { path: extra, purge: true });
+  });
+
+  it('asks before deleting a label and a playlist, and Undo restores each', async () => {
+    const { page } = app;
+    const dialog = page.getByTestId('confirm-dialog');
+    // A label.
+    await page.getByTestId('nav-labels').click();
+    const userLabels = async (): Promise<string[]> => (await app.core.invoke('labels-list', { vocabulary: 'user' })).map((l) => l.name);
+    await page.getByRole('button', { name: 'Delete rainy sundays', exact: true }).click();
+    expect(await dialog.getByTestId('confirm-ok').textContent()).toBe('Delete label');
+    await page.keyboard.press('Escape');
+    expect(await userLabels()).toContain('rainy sundays');
+    await page.getByRole('button', { name: 'Delete rainy sundays', exact: true }).click();
+    await page.keyboard.press('Enter');
+    await expect.poll(userLabels).not.toContain('rainy sundays');
+    await page.getByTestId('notice').filter({ hasText: 'Deleted the label “rainy sundays”' }).getByTestId('notice-action').click();
+    await expect.poll(userLabels).toContain('rainy sundays');
+    // A playlist: Ctrl+Z in the Playlists view brings it back, under its id.
+    await page.getByTestId('nav-playlists').click();
+    const playlists = async (): Promise<{ id: number; name: string }[]> => await app.core.invoke('playlists-list');
+    const calm = (await playlists()).find((p) => p.name === 'Calm or sad');
+    await page.getByRole('button', { name: 'Delete Calm or sad' }).click();
+    expect(await dialog.getByTestId('confirm-ok').textContent()).toBe('Delete playlist');
+    await dialog.getByTestId('confirm-ok').click();
+    await expect.poll(async () => (await playlists()).map((p) => p.name)).not.toContain('Calm or sad');
+    await page.locator('body').click({ position: { x: 5, y: 860 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await playlists()).find((p) => p.name === 'Calm or sad')?.id).toBe(calm?.id);
+  });
+});
+
+describe('page', () => {
   it('had no page errors', () => {
     expect(app.errors).toEqual([]);
   });

@@ -1,6 +1,10 @@
-// Library actions shared by the settings panel and the first-run flow.
+// Library actions shared by the settings panel and the first-run flow: add a folder and scan, scan,
+// remove a folder (asking first, with Undo).
 import { errorText, getBridge } from './bridge.js';
 import { app } from './app-state.svelte.js';
+import { confirmAction } from './confirm.svelte.js';
+import { isCancelled, runJob } from './job-client.js';
+import { undoStacks } from './undo.svelte.js';
 
 /** Adds a folder and scans the library; returns an error message, or null. */
 export async function addFolderAndScan(path: string): Promise<string | null> {
@@ -14,17 +18,73 @@ export async function addFolderAndScan(path: string): Promise<string | null> {
   return null;
 }
 
-/** Scans the library folders (progress arrives as events). */
+/**
+ * Scans the library folders as a job (joining a scan already running) and resolves when it ends; the
+ * result lands in `app.lastScan`. Progress shows in the activity list and the scan panel meanwhile.
+ */
 export async function scanLibrary(): Promise<void> {
-  app.scanning = true;
   try {
-    app.lastScan = await getBridge().invoke('library-scan');
+    app.lastScan = await runJob(getBridge().invoke('library-scan'));
   } catch (err) {
-    app.notify(`The scan failed: ${errorText(err)}`, 'error');
+    if (isCancelled(err)) app.notify('Scan cancelled; what was read so far is kept.', 'info', { group: 'scan' });
+    else app.notify(`The scan failed: ${errorText(err)}`, 'error', { group: 'scan' });
   } finally {
-    app.scanning = false;
     app.scan = null;
     app.libraryVersion++;
     await app.attempt('Could not refresh', () => app.reload());
   }
+}
+
+/** Adds a folder back (undoing its removal): its kept tags and analyses return with the scan. */
+async function addBack(path: string): Promise<void> {
+  await getBridge().invoke('library-add', { path });
+  await app.reload();
+  // The scan is what restores the tracks (and with them their kept tags); wait for it.
+  const scan = await runJob(getBridge().invoke('library-scan'));
+  app.lastScan = scan;
+  app.libraryVersion++;
+}
+
+/**
+ * Removes a library folder after asking. The index forgets its tracks (files stay on disk); tags and
+ * analyses are kept by content and come back when the folder is added again, which the notice's Undo
+ * does. Purging them instead is a separate, clearly worded choice in the same dialog.
+ */
+export async function removeFolder(path: string): Promise<void> {
+  const choice = await confirmAction({
+    title: 'Remove this folder from the library?',
+    message: `${path} leaves the library; the files on disk are not touched. Your tags and analyses of its tracks are kept and come back if you add the folder again.`,
+    confirm: 'Remove folder',
+    alternative: {
+      value: 'purge',
+      label: 'Remove and delete its tags',
+      detail: '“Remove and delete its tags” also deletes the tags and analyses of its tracks for good; that cannot be undone.',
+    },
+  });
+  if (choice === null) return;
+  const purge = choice === 'purge';
+  const r = await app.attempt(
+    'Could not remove the folder',
+    () => getBridge().invoke('library-remove', purge ? { path, purge: true } : { path }),
+    'folders',
+  );
+  app.libraryVersion++;
+  await app.attempt('Could not refresh', () => app.reload());
+  if (!r) return;
+  const tracks = `${r.tracksRemoved} ${r.tracksRemoved === 1 ? 'track' : 'tracks'}`;
+  if (purge) {
+    app.notify(`Removed ${r.folder.path} (${tracks}) and deleted its tags and analyses.`, 'info', { group: 'folders' });
+    return;
+  }
+  undoStacks.record('settings', {
+    text: `Removed ${r.folder.path} (${tracks}${r.kept > 0 ? '; tags and analyses kept for when it comes back' : ''}).`,
+    name: `removing ${r.folder.path}`,
+    group: 'folders',
+    undo: () => addBack(r.folder.path),
+    redo: async () => {
+      await getBridge().invoke('library-remove', { path: r.folder.path });
+      app.libraryVersion++;
+      await app.reload();
+    },
+  });
 }

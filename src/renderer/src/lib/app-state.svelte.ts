@@ -2,14 +2,38 @@
 // and scan progress, preferences and notices. It subscribes to core events once (connect()).
 import type { CoreEvents, HandlerResult } from '../../../core/contract.js';
 import { errorText, getBridge } from './bridge.js';
+import { JOB_KIND, jobs } from './jobs.svelte.js';
 import type { AnalysisStatus, AnalysisSummary, InstallProgress, InstalledPack, LibraryFolder, View } from './types.js';
 
-/** A transient message shown in the notice area. */
+/** A button on a notice (e.g. "Undo"): runs once, then the notice goes. */
+export interface NoticeAction {
+  label: string;
+  /** An accessible name when the label alone is ambiguous (e.g. "Undo accepting calm"). */
+  description?: string;
+  run: () => Promise<void> | void;
+}
+
+/** A message shown in the notice area. */
 export interface Notice {
   id: number;
   kind: 'info' | 'error';
   text: string;
+  /** Notices of one group replace each other: a success clears the group's stale errors. */
+  group: string | null;
+  action: NoticeAction | null;
 }
+
+/** Options for {@link AppState.notify}. */
+export interface NotifyOptions {
+  group?: string;
+  action?: NoticeAction;
+}
+
+/** How long a success stays (longer when it offers an action such as Undo); errors stay until dismissed. */
+const INFO_MS = 5000;
+const ACTION_MS = 10_000;
+/** At most this many notices at once; the oldest successes go first. */
+const MAX_NOTICES = 4;
 
 /** The user's theme choice; `system` follows the OS. */
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -45,8 +69,10 @@ class AppState {
   /** Failures seen by this session's analyses, newest first. */
   failures = $state<{ trackId: number; error: string }[]>([]);
   install = $state<InstallProgress | null>(null);
+  /** The latest scan-progress event of the running scan (null before the first one, e.g. after a reload). */
   scan = $state<CoreEvents['scan-progress'] | null>(null);
-  scanning = $state(false);
+  /** A scan the core runs outside a job (a watcher's rescan) announces itself only by its events. */
+  #eventScan = $state(false);
   lastScan = $state<CoreEvents['scan-finished'] | null>(null);
   notices = $state<Notice[]>([]);
   prefs = $state<Prefs>(loadPrefs());
@@ -62,6 +88,12 @@ class AppState {
 
   #nextNotice = 1;
   #connected = false;
+  #timers = new Map<number, ReturnType<typeof setTimeout>>();
+
+  /** True while a scan runs (a scan job, or a watcher's rescan). */
+  get scanning(): boolean {
+    return jobs.find(JOB_KIND.scan) !== null || this.#eventScan;
+  }
 
   /** The active pack, if any. */
   get activePack(): InstalledPack | undefined {
@@ -85,24 +117,84 @@ class AppState {
     else root.dataset.theme = this.prefs.theme;
   }
 
-  /** Shows a notice for a few seconds (errors stay until dismissed). */
-  notify(text: string, kind: Notice['kind'] = 'info'): void {
+  /**
+   * Shows a notice. Successes go after a few seconds (longer with an action button); errors stay until
+   * dismissed. A notice replaces the earlier ones of its `group`, so a later success clears a stale error
+   * of the same kind and a new Undo replaces the previous one of its view.
+   */
+  notify(text: string, kind: Notice['kind'] = 'info', options: NotifyOptions = {}): number {
     const id = this.#nextNotice++;
-    this.notices = [...this.notices, { id, kind, text }].slice(-3);
-    if (kind === 'info') setTimeout(() => this.dismiss(id), 5000);
+    const group = options.group ?? null;
+    const kept = this.notices.filter((n) => group === null || n.group !== group);
+    for (const n of this.notices) if (!kept.includes(n)) this.#clearTimer(n.id);
+    let next = [...kept, { id, kind, text, group, action: options.action ?? null }];
+    while (next.length > MAX_NOTICES) {
+      const drop = next.find((n) => n.kind === 'info') ?? next[0];
+      if (!drop) break;
+      this.#clearTimer(drop.id);
+      next = next.filter((n) => n !== drop);
+    }
+    this.notices = next;
+    if (kind === 'info') this.holdNotice(id, false);
+    return id;
+  }
+
+  /** Pauses (`hold`) or restarts a success's timer: it stays while keyboard focus is in it. */
+  holdNotice(id: number, hold: boolean): void {
+    this.#clearTimer(id);
+    const n = this.notices.find((x) => x.id === id);
+    if (hold || !n || n.kind !== 'info') return;
+    this.#timers.set(
+      id,
+      setTimeout(() => this.dismiss(id), n.action ? ACTION_MS : INFO_MS),
+    );
+  }
+
+  #clearTimer(id: number): void {
+    const t = this.#timers.get(id);
+    if (t) clearTimeout(t);
+    this.#timers.delete(id);
   }
 
   /** Removes a notice. */
   dismiss(id: number): void {
+    this.#clearTimer(id);
     this.notices = this.notices.filter((n) => n.id !== id);
   }
 
-  /** Runs an action, turning a failure into an error notice; returns undefined on failure. */
-  async attempt<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+  /** Removes every notice of a group (e.g. an Undo that no longer applies). */
+  dismissGroup(group: string): void {
+    this.dismissWhere((n) => n.group === group);
+  }
+
+  /** Removes the notices `drop` picks. */
+  dismissWhere(drop: (n: Notice) => boolean): void {
+    const gone = this.notices.filter(drop);
+    if (gone.length === 0) return;
+    for (const n of gone) this.#clearTimer(n.id);
+    this.notices = this.notices.filter((n) => !gone.includes(n));
+  }
+
+  /** Runs a notice's action once, then removes the notice. */
+  async runNoticeAction(id: number): Promise<void> {
+    const n = this.notices.find((x) => x.id === id);
+    if (!n?.action) return;
+    this.dismiss(id);
+    await n.action.run();
+  }
+
+  /**
+   * Runs an action, turning a failure into an error notice (grouped by `what` unless `group` is given);
+   * a later success of the same group clears that error, so stale errors do not pile up. Returns
+   * undefined on failure.
+   */
+  async attempt<T>(what: string, action: () => Promise<T>, group: string = what): Promise<T | undefined> {
     try {
-      return await action();
+      const value = await action();
+      this.dismissWhere((n) => n.kind === 'error' && n.group === group);
+      return value;
     } catch (err) {
-      this.notify(`${what}: ${errorText(err)}`, 'error');
+      this.notify(`${what}: ${errorText(err)}`, 'error', { group });
       return undefined;
     }
   }
@@ -120,7 +212,7 @@ class AppState {
     this.folders = folders;
     this.packs = packs;
     this.analysis = analysis;
-    if (status.scanning) this.scanning = true;
+    if (!status.scanning) this.#eventScan = false;
     this.loaded = true;
   }
 
@@ -144,11 +236,11 @@ class AppState {
     };
     const offs = [
       b.on('scan-progress', (p) => {
-        this.scanning = true;
+        this.#eventScan = true;
         this.scan = p;
       }),
       b.on('scan-finished', (r) => {
-        this.scanning = false;
+        this.#eventScan = false;
         this.scan = null;
         this.lastScan = r;
         this.libraryVersion++;

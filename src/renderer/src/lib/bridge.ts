@@ -37,3 +37,52 @@ export function folderPicker(): (() => Promise<string | null>) | null {
   const shell = typeof window === 'undefined' ? undefined : window.moodshelfShell;
   return shell ? () => shell.pickFolder() : null;
 }
+
+/**
+ * What the page asks the shell's Save dialog for. Declared here until the shell contract carries it;
+ * the names match the preload's `window.moodshelfShell.pickSaveFile`.
+ */
+export interface SaveFileOptions {
+  title?: string;
+  defaultName: string;
+  filters?: { name: string; extensions: string[] }[];
+}
+
+/** A write grant: where the user chose to write, and the token the page passes as a handler's `target`. */
+export interface WriteGrantInfo {
+  token: string;
+  path: string;
+  kind: 'file' | 'folder';
+  overwrite: boolean;
+}
+
+/** The shell's dialogs that hand out write grants (absent in a host without dialogs). */
+interface ShellDialogs {
+  pickSaveFile?: (o: SaveFileOptions) => Promise<WriteGrantInfo | null>;
+  pickExportFolder?: (o: { title?: string }) => Promise<WriteGrantInfo | null>;
+}
+
+function shellDialogs(): ShellDialogs | undefined {
+  return typeof window === 'undefined' ? undefined : (window.moodshelfShell as ShellDialogs | undefined);
+}
+
+/**
+ * The shell's Save dialog when the host has one, else null: the page then cannot write files (it never
+ * names a path itself) and says so. Resolves with a file grant, or null when the user cancelled.
+ */
+export function saveFilePicker(): ((o: SaveFileOptions) => Promise<WriteGrantInfo | null>) | null {
+  const shell = shellDialogs();
+  const pick = shell?.pickSaveFile;
+  return typeof pick === 'function' ? (o) => pick.call(shell, o) : null;
+}
+
+/** The shell's export-folder dialog when the host has one, else null; resolves with a folder grant or null. */
+export function exportFolderPicker(): ((o: { title?: string }) => Promise<WriteGrantInfo | null>) | null {
+  const shell = shellDialogs();
+  const pick = shell?.pickExportFolder;
+  return typeof pick === 'function' ? (o) => pick.call(shell, o) : null;
+}
+
+/** What the page says where a write needs a dialog the host does not have. */
+export const NO_SAVE_DIALOG =
+  'Saving files needs the desktop app: this window has no Save dialog, and the page never writes where you did not choose.';

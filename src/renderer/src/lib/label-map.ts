@@ -1,9 +1,9 @@
 // Geometry of the 2-D label map: fitting the alignment's points into the drawing, one marker shape per
 // vocabulary, a colour slot per aligned concept and spatial keyboard navigation between points.
-import type { HandlerResult } from '../../../core/contract.js';
+import type { RunResult } from '../../../core/contract.js';
 
-/** The result of labels-align. */
-export type LabelAlignment = HandlerResult<'labels-align'>;
+/** The result of the labels-align job. */
+export type LabelAlignment = RunResult<'labels-align'>;
 /** One label on the map. */
 export type AlignedLabel = LabelAlignment['labels'][number];
 /** One aligned concept. */
