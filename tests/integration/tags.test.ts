@@ -151,9 +151,38 @@ describe('tags', () => {
         'tags-remove: "labels" is not a parameter it takes',
       );
       expect(await refused('tags-suggest', { trackId: 1, vocabulary: 'x\0' })).toBe('tags-suggest: "vocabulary" contains a NUL character');
-      expect(await refused('tags-undo', { steps: 2 })).toBe('tags-undo: takes no parameters');
+      expect(await refused('tags-undo', { steps: 2 })).toBe('tags-undo: "steps" is not a parameter it takes');
       expect(events).toEqual([]);
       expect(await core.invoke('tags-history')).toEqual([]);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('undoes and redoes one operation by id (the Undo of a toast), refusing when a later change to the same tags is in effect', async () => {
+    const { core } = await analysedLibrary(tempDir(), 3);
+    try {
+      const [a, b] = (await trackIds(core)) as [number, number];
+      const calm = (await core.invoke('tags-add', { trackIds: [a, b], label: 'calm' })).operation!;
+      const dark = (await core.invoke('tags-add', { trackId: a, label: 'dark' })).operation!;
+      const calmAgain = (await core.invoke('tags-reject', { trackId: b, label: 'Calm' })).operation!;
+      // "dark" is the latest on track a, but undoing "calm" by id leaves it alone... except that a later
+      // rejection of calm on b is still in effect: refused, nothing changed.
+      await expect(core.invoke('tags-undo', { id: calm.id })).rejects.toMatchObject({
+        code: 'E_CONFLICT',
+        message: expect.stringContaining('reject "Calm"'),
+      });
+      expect(await tagLabels(core, a)).toEqual(['calm', 'dark']);
+      await core.invoke('tags-undo', { id: calmAgain.id });
+      // Now the older batch can be undone exactly, under the later, unrelated "dark".
+      expect(await core.invoke('tags-undo', { id: calm.id })).toMatchObject({ id: calm.id, undone: true });
+      expect(await tagLabels(core, a)).toEqual(['dark']);
+      expect(await tagLabels(core, b)).toEqual([]);
+      await expect(core.invoke('tags-undo', { id: calm.id })).rejects.toMatchObject({ code: 'E_CONFLICT' });
+      await expect(core.invoke('tags-undo', { id: 99999 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+      expect(await core.invoke('tags-redo', { id: calm.id })).toMatchObject({ id: calm.id, undone: false });
+      expect(await tagLabels(core, b)).toEqual(['calm']);
+      expect((await core.invoke('tags-history')).find((o) => o.id === dark.id)).toMatchObject({ undone: false });
     } finally {
       await core.close();
     }

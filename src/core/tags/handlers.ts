@@ -106,10 +106,13 @@ export function createTagHandlers(deps: TagHandlerDeps) {
     'tags-add': handler(operationSchema, operate('add')),
     /** Removes a tag (without rejecting it: it may be suggested again). */
     'tags-remove': handler(operationSchema, operate('remove')),
-    /** Undoes the latest tag operation; null when there is nothing left to undo. */
-    'tags-undo': handler((): TagOperation | null => announce(undoTagOperation(db))),
-    /** Redoes the operation undone last; null when there is nothing to redo. */
-    'tags-redo': handler((): TagOperation | null => announce(redoTagOperation(db))),
+    /**
+     * Undoes the latest tag operation, or operation `id` exactly (a toast's Undo: refused with E_CONFLICT
+     * when a later change to the same tracks and label is still in effect); null when nothing is left.
+     */
+    'tags-undo': handler(optionalParams({ id: opt(id()) }), ({ id: op }): TagOperation | null => announce(undoTagOperation(db, op))),
+    /** Redoes the operation undone last, or operation `id` exactly; null when there is nothing to redo. */
+    'tags-redo': handler(optionalParams({ id: opt(id()) }), ({ id: op }): TagOperation | null => announce(redoTagOperation(db, op))),
     /** Recent tag operations, newest first (for an undo menu). */
     'tags-history': handler(optionalParams({ limit: opt(int(1, 500)) }), ({ limit }): TagOperation[] => tagHistory(db, limit ?? 50)),
     /**

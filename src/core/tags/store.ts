@@ -200,18 +200,49 @@ function restore(db: Db, row: OperationRow, side: 'before' | 'after'): TagOperat
   return toOperation({ ...row, undone: side === 'before' ? 1 : 0 });
 }
 
-/** Reverts the latest operation not yet undone (multi-level: call again for the one before). */
-export function undoTagOperation(db: Db): TagOperation | null {
+function changedKeys(row: OperationRow): Set<string> {
+  return new Set((JSON.parse(row.changes) as TagChange[]).map((c) => `${c.trackId}\0${c.label.toLowerCase()}`));
+}
+
+/**
+ * The operation `id` if it can be undone (`undone` = 0) or redone (`undone` = 1) on its own: no later
+ * operation still in effect touched the same track and label, since reverting under it would silently
+ * undo part of that later change too.
+ */
+function operationById(db: Db, id: number, undone: 0 | 1): OperationRow {
+  const row = db.prepare(`${OPERATION_SELECT} WHERE id = ?`).get(id) as OperationRow | undefined;
+  if (!row) throw new UserError(`No tag change ${id} in the history (it may be older than the last ${TAG_HISTORY_LIMIT})`, 'E_NOT_FOUND');
+  if (row.undone !== undone) throw new UserError(`Tag change ${id} is already ${undone ? 'in effect' : 'undone'}`, 'E_CONFLICT');
+  const keys = changedKeys(row);
+  const later = db.prepare(`${OPERATION_SELECT} WHERE id > ? AND undone = 0 ORDER BY id`).all(id) as OperationRow[];
+  const blocking = later.find((l) => [...changedKeys(l)].some((k) => keys.has(k)));
+  if (blocking)
+    throw new UserError(`A later tag change (${blocking.kind} "${blocking.label}") touched the same tracks; undo that first`, 'E_CONFLICT');
+  return row;
+}
+
+/**
+ * Reverts an operation: the latest one not yet undone (multi-level: call again for the one before), or
+ * operation `id` exactly (the Undo button of the toast that reported it), refused with E_CONFLICT when a
+ * later change to the same tracks and label is still in effect.
+ */
+export function undoTagOperation(db: Db, id?: number): TagOperation | null {
   return db.transaction(() => {
-    const row = db.prepare(`${OPERATION_SELECT} WHERE undone = 0 ORDER BY id DESC LIMIT 1`).get() as OperationRow | undefined;
+    const row =
+      id === undefined
+        ? (db.prepare(`${OPERATION_SELECT} WHERE undone = 0 ORDER BY id DESC LIMIT 1`).get() as OperationRow | undefined)
+        : operationById(db, id, 0);
     return row ? restore(db, row, 'before') : null;
   })();
 }
 
-/** Re-applies the earliest undone operation (the one undone last). */
-export function redoTagOperation(db: Db): TagOperation | null {
+/** Re-applies the earliest undone operation (the one undone last), or operation `id` exactly. */
+export function redoTagOperation(db: Db, id?: number): TagOperation | null {
   return db.transaction(() => {
-    const row = db.prepare(`${OPERATION_SELECT} WHERE undone = 1 ORDER BY id ASC LIMIT 1`).get() as OperationRow | undefined;
+    const row =
+      id === undefined
+        ? (db.prepare(`${OPERATION_SELECT} WHERE undone = 1 ORDER BY id ASC LIMIT 1`).get() as OperationRow | undefined)
+        : operationById(db, id, 1);
     return row ? restore(db, row, 'after') : null;
   })();
 }

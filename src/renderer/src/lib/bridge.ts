@@ -1,6 +1,6 @@
 // The only module in the renderer that touches the preload API. Components call getBridge(); tests
 // call setBridge() with a fake to drive the UI without Electron.
-import type { MoodshelfApi } from '../../../core/contract.js';
+import type { MoodshelfApi, SaveFileRequest, ShellApi, WriteGrant } from '../../../core/contract.js';
 
 /** What the renderer can do: invoke a core handler, subscribe to core events. */
 export type Bridge = MoodshelfApi;
@@ -38,32 +38,17 @@ export function folderPicker(): (() => Promise<string | null>) | null {
   return shell ? () => shell.pickFolder() : null;
 }
 
-/**
- * What the page asks the shell's Save dialog for. Declared here until the shell contract carries it;
- * the names match the preload's `window.moodshelfShell.pickSaveFile`.
- */
-export interface SaveFileOptions {
-  title?: string;
-  defaultName: string;
-  filters?: { name: string; extensions: string[] }[];
-}
+/** What the page asks the shell's Save dialog for (the shell contract's type). */
+export type SaveFileOptions = SaveFileRequest;
 
 /** A write grant: where the user chose to write, and the token the page passes as a handler's `target`. */
-export interface WriteGrantInfo {
-  token: string;
-  path: string;
-  kind: 'file' | 'folder';
-  overwrite: boolean;
-}
+export type WriteGrantInfo = WriteGrant;
 
-/** The shell's dialogs that hand out write grants (absent in a host without dialogs). */
-interface ShellDialogs {
-  pickSaveFile?: (o: SaveFileOptions) => Promise<WriteGrantInfo | null>;
-  pickExportFolder?: (o: { title?: string }) => Promise<WriteGrantInfo | null>;
-}
+/** The shell's dialogs that hand out write grants (absent in a host without dialogs, or an older shell). */
+type ShellDialogs = Partial<Pick<ShellApi, 'pickSaveFile' | 'pickExportFolder'>>;
 
 function shellDialogs(): ShellDialogs | undefined {
-  return typeof window === 'undefined' ? undefined : (window.moodshelfShell as ShellDialogs | undefined);
+  return typeof window === 'undefined' ? undefined : window.moodshelfShell;
 }
 
 /**

@@ -1,8 +1,6 @@
 // Tag changes made in the library (the inspector's tag editor), with undo that reverses exactly the
-// change it names. The core keeps one tag history and undoes its latest operation, so before undoing the
-// page checks that the operation it means is still the latest one; if a newer tag change came after it
-// (from another view or another window), it says so instead of undoing something else.
-import type { HandlerResult } from '../../../core/contract.js';
+// change it names: the core undoes that operation by id, and refuses (saying why) when a newer change
+// to the same tracks and label, from another view or another window, is still in effect.
 import { app } from './app-state.svelte.js';
 import { getBridge } from './bridge.js';
 import { labelText } from './format.js';
@@ -10,7 +8,6 @@ import { undoStacks } from './undo.svelte.js';
 
 /** The tag handlers the editor calls. */
 export type TagKind = 'tags-accept' | 'tags-reject' | 'tags-add' | 'tags-remove';
-type Operation = NonNullable<HandlerResult<'tags-undo'>>;
 
 const VERB: Record<TagKind, { done: string; doing: string }> = {
   'tags-accept': { done: 'Accepted', doing: 'accepting' },
@@ -19,30 +16,16 @@ const VERB: Record<TagKind, { done: string; doing: string }> = {
   'tags-remove': { done: 'Removed', doing: 'removing' },
 };
 
-/** How far back the history is searched for the operation an undo means. */
-const HISTORY_DEPTH = 100;
-
-async function history(): Promise<Operation[]> {
-  return await getBridge().invoke('tags-history', { limit: HISTORY_DEPTH });
-}
-
-/** Undoes tag operation `id`, but only when it is the latest one still in effect. */
-async function undoOperation(id: number, what: string): Promise<void> {
-  const latest = (await history()).find((o) => !o.undone);
-  if (latest?.id !== id)
-    throw new Error(
-      `a newer tag change (${latest ? `${latest.kind} “${labelText(latest.label)}”` : 'none'}) came after ${what}; undo that first`,
-    );
-  const op = await getBridge().invoke('tags-undo');
+/** Undoes tag operation `id` exactly; the core refuses when a later change to the same tags is in effect. */
+async function undoOperation(id: number): Promise<void> {
+  const op = await getBridge().invoke('tags-undo', { id });
   if (op?.id !== id) throw new Error('the tag history changed meanwhile');
   app.libraryVersion++;
 }
 
-/** Redoes tag operation `id`, but only when it is the one the core would redo next. */
-async function redoOperation(id: number, what: string): Promise<void> {
-  const next = (await history()).filter((o) => o.undone).at(-1);
-  if (next?.id !== id) throw new Error(`${what} can no longer be redone: tags changed since`);
-  const op = await getBridge().invoke('tags-redo');
+/** Redoes tag operation `id` exactly; the core refuses when tags changed since in a way it would overwrite. */
+async function redoOperation(id: number): Promise<void> {
+  const op = await getBridge().invoke('tags-redo', { id });
   if (op?.id !== id) throw new Error('the tag history changed meanwhile');
   app.libraryVersion++;
 }
@@ -68,8 +51,8 @@ export async function changeTags(
       text: `${verb.done} “${labelText(label)}”${on}.`,
       name,
       group: 'tags',
-      undo: () => undoOperation(op.id, name),
-      redo: () => redoOperation(op.id, name),
+      undo: () => undoOperation(op.id),
+      redo: () => redoOperation(op.id),
     });
     app.libraryVersion++;
   }
