@@ -12,6 +12,16 @@ import importX from 'eslint-plugin-import-x';
 
 const HOSTS = ['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**'];
 const ROOT = ['**/compose.js', '**/compose.ts', '**/core/index.js', '../index.js', './index.js', '**/contract.js'];
+/** src/core's import restrictions (never electron, never a host), plus `extra` patterns for one layer. */
+function coreImports(...extra) {
+  return [
+    'error',
+    {
+      paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
+      patterns: [{ group: HOSTS, message: 'src/core must not depend on a host.' }, ...extra],
+    },
+  ];
+}
 const DOMAINS = [
   'library',
   'tracks',
@@ -71,13 +81,7 @@ export default tseslint.config(
   {
     files: ['src/core/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
-          patterns: [{ group: HOSTS, message: 'src/core must not depend on a host.' }],
-        },
-      ],
+      'no-restricted-imports': coreImports(),
     },
   },
   {
@@ -95,31 +99,19 @@ export default tseslint.config(
   {
     files: DOMAINS.map((d) => `src/core/${d}/**`),
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
-          patterns: [
-            { group: HOSTS, message: 'src/core must not depend on a host.' },
-            { group: ROOT, message: 'A domain gets its dependencies from the composition root; it never imports it.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': coreImports({
+        group: ROOT,
+        message: 'A domain gets its dependencies from the composition root; it never imports it.',
+      }),
     },
   },
   {
     files: ['src/core/kernel/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'src/core runs under plain Node: never import electron.' }],
-          patterns: [
-            { group: HOSTS, message: 'src/core must not depend on a host.' },
-            { group: ['../*', '!../kernel'], message: 'The kernel is the bottom layer: it imports no domain.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': coreImports({
+        group: ['../*', '!../kernel'],
+        message: 'The kernel is the bottom layer: it imports no domain.',
+      }),
     },
   },
   {

@@ -6,6 +6,7 @@ import { alignVocabularies, defaultAlignmentSettings } from '../../src/core/labe
 import { cli } from '../support/cli.js';
 import { TINY_PACK } from '../support/packs.js';
 import { useTempDirs } from '../support/temp.js';
+import { refusedMessage } from '../support/refused.js';
 
 const tempDir = useTempDirs();
 
@@ -94,11 +95,7 @@ describe('label alignment', () => {
   it('refuses malformed label parameters with E_INVALID naming the handler and the parameter', async () => {
     const core = await createCore({ dataDir: join(tempDir(), 'data') });
     try {
-      const refused = async (name: string, params: unknown): Promise<string> => {
-        const reply = await core.invokeUntrusted(name, [params]);
-        expect(reply, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-        return reply.ok ? '' : reply.error.message;
-      };
+      const refused = (name: string, params: unknown): Promise<string> => refusedMessage(core, name, params);
       expect(await refused('labels-align', { quantile: 0 })).toBe('labels-align: "quantile" must be a number in (0, 1]');
       expect(await refused('labels-align', { quantile: 1.5 })).toBe('labels-align: "quantile" must be a number in (0, 1]');
       expect(await refused('labels-align', { nSamples: 2.5 })).toBe('labels-align: "nSamples" must be an integer from 1 to 1000000');

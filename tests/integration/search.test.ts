@@ -9,6 +9,7 @@ import { cli } from '../support/cli.js';
 import { FIXTURES_DIR } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 import { writeSineWav } from '../support/wav.js';
+import { refusedMessage } from '../support/refused.js';
 
 const tempDir = useTempDirs();
 
@@ -109,11 +110,7 @@ describe('search over file and folder names', () => {
   it('refuses malformed track queries with E_INVALID naming the handler and the parameter', async () => {
     const core = await createCore({ dataDir: join(tempDir(), 'data') });
     try {
-      const refused = async (name: string, params: unknown): Promise<string> => {
-        const reply = await core.invokeUntrusted(name, [params]);
-        expect(reply, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-        return reply.ok ? '' : reply.error.message;
-      };
+      const refused = (name: string, params: unknown): Promise<string> => refusedMessage(core, name, params);
       expect(await refused('tracks-list', { search: '' })).toBe('tracks-list: "search" must be a non-empty string');
       expect(await refused('tracks-list', { sort: 'rating' })).toBe(
         'tracks-list: "sort" must be one of title, artist, album, year, duration, genre, path, addedAt, status',

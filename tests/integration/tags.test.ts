@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createCore, type Core } from '../../src/core/index.js';
 import { analysedLibrary } from '../support/analysed-library.js';
 import { useTempDirs } from '../support/temp.js';
+import { refusedMessage } from '../support/refused.js';
 
 const tempDir = useTempDirs();
 
@@ -138,11 +139,7 @@ describe('tags', () => {
     try {
       const events: unknown[] = [];
       core.events.on('tags-changed', (e) => events.push(e));
-      const refused = async (name: string, params: unknown): Promise<string> => {
-        const reply = await core.invokeUntrusted(name, [params]);
-        expect(reply, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'E_INVALID' } });
-        return reply.ok ? '' : reply.error.message;
-      };
+      const refused = (name: string, params: unknown): Promise<string> => refusedMessage(core, name, params);
       expect(await refused('tags-history', { limit: 501 })).toBe('tags-history: "limit" must be an integer from 1 to 500');
       expect(await refused('tags-list', { trackId: '1' })).toBe('tags-list: "trackId" must be an integer from 1 to 9007199254740991');
       expect(await refused('tags-accept', { label: 'calm' })).toBe('tags-accept: give "trackId" or "trackIds"');
