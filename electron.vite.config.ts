@@ -1,12 +1,15 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { renderPage } from './src/main/renderer-page.js';
 
 const root = import.meta.dirname;
 const migrationsSrc = resolve(root, 'src/core/kernel/migrations');
+const paperSrc = resolve(root, 'data/paper');
+/** The paper's data the core reads at run time (src/core/labels/paper-vectors.ts), with its licence and provenance. */
+const PAPER_FILES = ['label-embeddings.json', 'LICENSE-AMAAI-Lab.txt', 'README.md'];
 
 /** Copies the core's SQL migrations next to the bundled core host (out/main/migrations). */
 function copyMigrations(): Plugin {
@@ -22,6 +25,30 @@ function copyMigrations(): Plugin {
       mkdirSync(target, { recursive: true });
       for (const file of readdirSync(migrationsSrc))
         if (file.endsWith('.sql')) copyFileSync(resolve(migrationsSrc, file), resolve(target, file));
+    },
+  };
+}
+
+/**
+ * Copies the paper's published label vectors, their MIT licence and the README saying where they come from
+ * next to the bundled core host (out/main/paper), where src/core/labels/paper-vectors.ts looks first.
+ */
+function copyPaperData(): Plugin {
+  let outDir = '';
+  return {
+    name: 'moodshelf:copy-paper-data',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    writeBundle() {
+      const target = resolve(outDir, 'paper');
+      mkdirSync(target, { recursive: true });
+      for (const file of PAPER_FILES) {
+        const from = resolve(paperSrc, file);
+        if (!existsSync(from)) throw new Error(`The app ships the paper's data, but ${from} is missing (vendored in data/paper/)`);
+        copyFileSync(from, resolve(target, file));
+      }
     },
   };
 }
@@ -46,7 +73,7 @@ function devCsp(): Plugin {
 
 export default defineConfig({
   main: {
-    plugins: [copyMigrations()],
+    plugins: [copyMigrations(), copyPaperData()],
     build: {
       externalizeDeps: { include: ['better-sqlite3', 'music-metadata', 'chokidar'] },
       rolldownOptions: {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/index.js';
 import { alignVocabularies, defaultAlignmentSettings } from '../../src/core/labels/alignment.js';
+import { CAL500, MTG_JAMENDO } from '../../src/core/labels/vocabularies.js';
 import { cli } from '../support/cli.js';
 import { TINY_PACK } from '../support/packs.js';
 import { useTempDirs } from '../support/temp.js';
@@ -32,6 +33,10 @@ describe('label alignment', () => {
     await withPack(async (core) => {
       const first = await core.run('labels-align', { vocabularies: ['mtg-jamendo', 'cal500'] });
       expect(first).toMatchObject({ cached: false, quantile: 0.03, nSamples: 73, vocabularies: ['mtg-jamendo', 'cal500'] });
+      // The tiny pack's 32-d encoder is not the paper's: the built-in labels are embedded as bare strings.
+      expect(first.builtinVectors).toBe('encoder');
+      const texts = core.context.db.prepare('SELECT text FROM label_embeddings WHERE encoder_key = ?').pluck().all(first.encoderKey);
+      expect(new Set(texts)).toEqual(new Set([...MTG_JAMENDO.labels, ...CAL500.labels]));
       expect(first.labels).toHaveLength(73);
       expect(first.labels.slice(0, 2).map((l) => l.name)).toEqual(['action', 'adventure']);
       expect(first.clusters.flatMap((c) => c.members)).toHaveLength(73);

@@ -156,7 +156,8 @@ export function projectCopy(dir: string, projectRoot: string, { app = false } = 
     symlinkSync(join(realModules, entry), join(dir, 'node_modules', entry), 'junction');
   }
   if (app) {
-    for (const f of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'src'])
+    // data/paper: the paper's label vectors, which the build ships beside the core (electron.vite.config.ts).
+    for (const f of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'src', 'data/paper'])
       cpSync(join(projectRoot, f), join(dir, f), { recursive: true });
     cpSync(join(realModules, 'electron-vite'), join(dir, 'node_modules', 'electron-vite'), { recursive: true });
     symlinkSync('../electron-vite/bin/electron-vite.js', join(dir, 'node_modules', '.bin', 'electron-vite'));

@@ -83,7 +83,8 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
       const labels = t.labels.map((e, i): LabelScore => {
         const v = t.vectors[i] as Float32Array;
         const score = dot(index.tracks, v, row * index.dim);
-        const sorted = sortedScores(index.stamp, e.text, () => scoreTracks(index, v));
+        // Keyed by vocabulary too: the same text can stand for different vectors (the paper's expanded labels).
+        const sorted = sortedScores(index.stamp, `${e.vocabulary}\u0000${e.text}`, () => scoreTracks(index, v));
         return {
           vocabulary: e.vocabulary,
           label: e.label,

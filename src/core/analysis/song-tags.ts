@@ -1,4 +1,4 @@
-import { labelVectors } from '../labels/embeddings.js';
+import { scoringLabelVectors } from '../labels/paper-vectors.js';
 import { allVocabularies, embeddedText, findVocabulary } from '../labels/store.js';
 import type { Vocabulary } from '../labels/vocabularies.js';
 import { UserError } from '../kernel/errors.js';
@@ -88,11 +88,10 @@ export async function trackLabelScores(deps: ScoringDeps, trackId: number, vocab
   const all = allVocabularies(db, manifest);
   const vocabs = vocabularyId ? [findVocabulary(all, vocabularyId)] : all;
   const labels = vocabularyLabels(vocabs);
-  const vectors = await labelVectors(
-    db,
-    pack.key,
-    models.activeModel(),
-    labels.map((l) => l.text),
+  // The built-in labels are the paper's expanded vectors when the pack's label encoder is the paper's.
+  const vectors = await scoringLabelVectors(
+    { db, models },
+    labels.map((l) => ({ vocabulary: l.vocabulary, name: l.label, text: l.text })),
   );
   const segs = segmentRows(index, row);
   const segmentScores = vectors.map((v) => segmentScoresFor(index, segs, v));

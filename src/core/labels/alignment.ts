@@ -3,8 +3,9 @@ import type { Db } from '../kernel/database.js';
 import { UserError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ModelService } from '../model/service.js';
-import { alignmentSpace, labelVectors } from './embeddings.js';
+import { alignmentSpace } from './embeddings.js';
 import { alignLabels, pca2d } from './mean-shift.js';
+import { paperVectorsFor, representLabels, type BuiltinLabelVectors, type PaperVectors, type RepresentedLabels } from './paper-vectors.js';
 import { allVocabularies, embeddedText } from './store.js';
 import type { Vocabulary } from './vocabularies.js';
 
@@ -27,6 +28,11 @@ export interface LabelAlignment {
   estimatedBandwidth: number;
   fallback: boolean;
   reason: string | null;
+  /**
+   * How the built-in labels were represented: the paper's expanded vectors (the active encoder is the
+   * paper's all-MiniLM-L6-v2, see paper-vectors.ts) or the encoder's embeddings of their text.
+   */
+  builtinVectors: BuiltinLabelVectors;
   /** Served from the database (true) or computed now. */
   cached: boolean;
   clusters: { id: number; members: { vocabulary: string; name: string }[] }[];
@@ -51,12 +57,15 @@ export function defaultAlignmentSettings(ids: string[], labelCount: number): { q
 
 /**
  * What an alignment needs: the database (vocabularies, cached embeddings, stored alignments), the active
- * pack and its model (the encoder), and a logger for a collapsed bandwidth. Nothing else of the core.
+ * pack and its model (the encoder), a logger for a collapsed bandwidth or an encoder that fails the
+ * paper's probe, and where the paper's label vectors are (default: found beside the core, see
+ * paper-vectors.ts; tests name another file). Nothing else of the core.
  */
 export interface AlignmentDeps {
   db: Db;
   models: Pick<ModelService, 'active' | 'activeModel'>;
   log: Logger;
+  paperVectorsFile?: string;
 }
 
 /** Which vocabularies to align (default: every one with labels) and the estimate_bandwidth settings. */
@@ -89,7 +98,12 @@ export interface AlignmentPlan {
   entries: { vocabulary: string; name: string; text: string }[];
   quantile: number;
   nSamples: number;
-  /** Hash of the encoder, the embedded texts and the settings. */
+  /**
+   * The paper's label vectors when the alignment encoder is described like the paper's (whether it is,
+   * the probe decides when the alignment is computed), else null.
+   */
+  paper: PaperVectors | null;
+  /** Hash of the encoder, the embedded texts, the paper's data (when it may be used) and the settings. */
   hash: string;
 }
 
@@ -111,10 +125,15 @@ function storeKey(plan: AlignmentPlan): [string, string, number, number] {
 
 /**
  * Resolves the vocabularies, labels and settings of an alignment under the active pack (dataset order
- * preserved: the first vocabulary's labels first, as the paper concatenates them). Throws a UserError when
- * there is no pack, a vocabulary is unknown or there are fewer than two labels.
+ * preserved: the first vocabulary's labels first, as the paper concatenates them). Each label's text is
+ * store.ts embeddedText: a description when it has one (a user label's description is its expanded form),
+ * else the bare name. Throws a UserError when there is no pack, a vocabulary is unknown, there are fewer
+ * than two labels, or the encoder may be the paper's and its data file is missing or broken.
  */
-export function planAlignment(deps: Pick<AlignmentDeps, 'db' | 'models'>, options: AlignmentOptions = {}): AlignmentPlan {
+export function planAlignment(
+  deps: Pick<AlignmentDeps, 'db' | 'models' | 'paperVectorsFile'>,
+  options: AlignmentOptions = {},
+): AlignmentPlan {
   const { pack, manifest } = deps.models.active();
   const vocabs = chooseVocabularies(allVocabularies(deps.db, manifest), options.vocabularies);
   const entries = vocabs.flatMap((v) =>
@@ -125,10 +144,11 @@ export function planAlignment(deps: Pick<AlignmentDeps, 'db' | 'models'>, option
   const defaults = defaultAlignmentSettings(ids, entries.length);
   const quantile = options.quantile ?? defaults.quantile;
   const nSamples = Math.min(options.nSamples ?? defaults.nSamples, entries.length);
+  const paper = paperVectorsFor(alignmentSpace(pack.key, deps.models.activeModel()), deps.paperVectorsFile);
   const hash = createHash('sha256')
-    .update(JSON.stringify([pack.key, entries, quantile, nSamples]))
+    .update(JSON.stringify([pack.key, entries, paper?.digest ?? null, quantile, nSamples]))
     .digest('hex');
-  return { encoderKey: pack.key, vocabularies: ids, entries, quantile, nSamples, hash };
+  return { encoderKey: pack.key, vocabularies: ids, entries, quantile, nSamples, paper, hash };
 }
 
 function planBase(plan: AlignmentPlan): Pick<LabelAlignment, 'encoderKey' | 'vocabularies' | 'quantile' | 'nSamples'> {
@@ -141,15 +161,17 @@ export function storedAlignment(db: Db, plan: AlignmentPlan): LabelAlignment | n
     .prepare('SELECT * FROM label_alignments WHERE encoder_key = ? AND vocabularies = ? AND quantile = ? AND n_samples = ?')
     .get(...storeKey(plan)) as Row | undefined;
   if (!row || row.input_hash !== plan.hash) return null;
-  const stored = JSON.parse(row.result) as Pick<LabelAlignment, 'clusters' | 'labels'>;
+  const stored = JSON.parse(row.result) as Pick<LabelAlignment, 'clusters' | 'labels' | 'builtinVectors'>;
   return {
     ...planBase(plan),
     bandwidth: row.bandwidth,
     estimatedBandwidth: row.estimated_bandwidth,
     fallback: row.fallback === 1,
     reason: row.reason,
+    builtinVectors: stored.builtinVectors,
     cached: true,
-    ...stored,
+    clusters: stored.clusters,
+    labels: stored.labels,
   };
 }
 
@@ -164,7 +186,7 @@ function storeAlignment(db: Db, plan: AlignmentPlan, result: LabelAlignment): vo
     result.estimatedBandwidth,
     result.fallback ? 1 : 0,
     result.reason,
-    JSON.stringify({ clusters: result.clusters, labels: result.labels }),
+    JSON.stringify({ clusters: result.clusters, labels: result.labels, builtinVectors: result.builtinVectors }),
   );
 }
 
@@ -172,8 +194,27 @@ function storeAlignment(db: Db, plan: AlignmentPlan, result: LabelAlignment): vo
 const STEPS = 3;
 
 /**
- * Computes the alignment a plan describes (mean shift over the label embeddings from the active pack's
- * alignment encoder, and a 2-D map), stores it and returns it. Reports each step through `hooks`.
+ * The vectors a plan's labels are clustered and mapped from, in the plan's order, in the active pack's
+ * alignment space: the paper's expanded vectors for the built-in labels when the encoder is the paper's
+ * (see paper-vectors.ts representLabels), else embeddings of each label's text. An encoder described like
+ * the paper's that fails the probe is logged.
+ */
+export async function alignmentVectors(
+  deps: Pick<AlignmentDeps, 'db' | 'models' | 'log'>,
+  plan: AlignmentPlan,
+): Promise<RepresentedLabels> {
+  const space = alignmentSpace(plan.encoderKey, deps.models.activeModel());
+  const represented = await representLabels(deps.db, space, plan.entries, plan.paper);
+  if (represented.check && !represented.check.matches)
+    deps.log.warn(
+      `${space.key}: described like all-MiniLM-L6-v2 but does not reproduce the paper's plain label vectors (worst cosine ${represented.check.minCosine.toFixed(4)}); built-in labels are embedded from their text`,
+    );
+  return represented;
+}
+
+/**
+ * Computes the alignment a plan describes (mean shift over the label vectors of alignmentVectors, and a
+ * 2-D map), stores it and returns it. Reports each step through `hooks`.
  */
 export async function computeAlignment(deps: AlignmentDeps, plan: AlignmentPlan, hooks: AlignmentHooks = {}): Promise<LabelAlignment> {
   const step = (done: number, message: string): void => {
@@ -183,14 +224,7 @@ export async function computeAlignment(deps: AlignmentDeps, plan: AlignmentPlan,
   };
   const count = plan.entries.length;
   step(0, `Embedding ${count} labels`);
-  const space = alignmentSpace(plan.encoderKey, deps.models.activeModel());
-  const embedded = await labelVectors(
-    deps.db,
-    space.key,
-    space.embedder,
-    plan.entries.map((e) => e.text),
-  );
-  const vectors = embedded.map((v) => Float64Array.from(v));
+  const { vectors, builtinVectors } = await alignmentVectors(deps, plan);
   step(1, `Clustering ${count} labels`);
   const aligned = alignLabels(vectors, { quantile: plan.quantile, nSamples: plan.nSamples, logger: deps.log });
   step(2, 'Drawing the label map');
@@ -209,6 +243,7 @@ export async function computeAlignment(deps: AlignmentDeps, plan: AlignmentPlan,
     estimatedBandwidth: aligned.estimatedBandwidth,
     fallback: aligned.fallback,
     reason: aligned.reason ?? null,
+    builtinVectors,
     cached: false,
     clusters,
     labels,
@@ -219,9 +254,9 @@ export async function computeAlignment(deps: AlignmentDeps, plan: AlignmentPlan,
 }
 
 /**
- * Aligns the labels of several vocabularies (default: all) with mean shift over their embeddings from the
- * active pack's label encoder. The result is stored, and served from the database until a vocabulary, a
- * description or the encoder changes.
+ * Aligns the labels of several vocabularies (default: all) with mean shift over their vectors in the
+ * active pack's alignment space (see alignmentVectors). The result is stored, and served from the database
+ * until a vocabulary, a description, the encoder or the paper's data changes.
  */
 export async function alignVocabularies(
   deps: AlignmentDeps,

@@ -1,5 +1,6 @@
 import type { Db } from '../kernel/database.js';
 import type { JointModel } from '../model/joint-model.js';
+import type { LabelEncoderSpec } from '../model/manifest.js';
 import { fromBlob, toBlob } from '../analysis/vectors.js';
 
 /** Anything that embeds texts (a pack's scoring encoder, or its alignment encoder). */
@@ -8,13 +9,38 @@ export interface TextEmbedder {
 }
 
 /**
+ * One encoder's label space: the key its embeddings are cached under, the embedder, how the manifest
+ * describes the encoder, and the hub repository its folder came from when the manifest records one
+ * (`upstream[].path` equal to the encoder's `path`).
+ */
+export interface LabelSpace {
+  key: string;
+  embedder: TextEmbedder;
+  encoder: LabelEncoderSpec;
+  upstreamRepo: string | null;
+}
+
+function upstreamRepo(model: JointModel, encoder: LabelEncoderSpec): string | null {
+  return model.manifest.upstream?.find((u) => u.path === encoder.path)?.repo ?? null;
+}
+
+/**
  * The space labels are compared and aligned in: the pack's alignment encoder when it has one (a CLAP
  * pack keeps an all-MiniLM-L6-v2 sentence model for this, as the paper aligns with sentence
  * embeddings), else its label encoder. The key keeps the two caches apart.
  */
-export function alignmentSpace(packKey: string, model: JointModel): { key: string; embedder: TextEmbedder } {
+export function alignmentSpace(packKey: string, model: JointModel): LabelSpace {
   const align = model.embedAlignmentText;
-  return align ? { key: `${packKey}#alignment`, embedder: { embedText: align } } : { key: packKey, embedder: model };
+  const spec = model.manifest.alignmentEncoder;
+  if (align && spec)
+    return { key: `${packKey}#alignment`, embedder: { embedText: align }, encoder: spec, upstreamRepo: upstreamRepo(model, spec) };
+  return scoringSpace(packKey, model);
+}
+
+/** The space labels are scored in against audio: the pack's label encoder (the joint space). */
+export function scoringSpace(packKey: string, model: JointModel): LabelSpace {
+  const spec = model.manifest.labelEncoder;
+  return { key: packKey, embedder: model, encoder: spec, upstreamRepo: upstreamRepo(model, spec) };
 }
 
 /**

@@ -5,16 +5,21 @@ import { anyText, handler, int, opt, optionalParams, params, text, v } from '../
 import type { ModelService } from '../model/service.js';
 import { dot } from '../analysis/vectors.js';
 import { alignmentSpace, labelVectors } from './embeddings.js';
+import { paperVectorsFor, representLabels } from './paper-vectors.js';
 import { addUserLabel, allVocabularies, embeddedText, labelEntries, removeUserLabel, updateUserLabel, type LabelEntry } from './store.js';
 import { USER_VOCABULARY } from './vocabularies.js';
 import { alignVocabularies, computeAlignment, planAlignment, storedAlignment, type LabelAlignment } from './alignment.js';
 
-/** What the label handlers need: the database, the active pack's encoders, the job registry for alignments, a logger. */
+/**
+ * What the label handlers need: the database, the active pack's encoders, the job registry for alignments,
+ * a logger, and where the paper's label vectors are (default: found beside the core; tests name a file).
+ */
 export interface LabelHandlerDeps {
   db: Db;
   models: Pick<ModelService, 'active' | 'activeModel'>;
   jobs: Jobs;
   log: Logger;
+  paperVectorsFile?: string;
 }
 
 /** A label near another one, by cosine of their embeddings. */
@@ -33,9 +38,13 @@ export interface AddedLabel {
 /** Cosine at or above which two labels are flagged as near-duplicates. */
 export const NEAR_DUPLICATE_COSINE = 0.9;
 
-/** Every label across vocabularies ranked by cosine to `text` (embedded with the active pack's encoder). */
+/**
+ * Every label across vocabularies ranked by cosine to `text` (embedded with the active pack's alignment
+ * encoder), each label represented as the alignment represents it (the paper's expanded vectors for the
+ * built-in labels under the paper's encoder, see paper-vectors.ts).
+ */
 export async function similarLabels(
-  deps: Pick<LabelHandlerDeps, 'db' | 'models'>,
+  deps: Pick<LabelHandlerDeps, 'db' | 'models' | 'paperVectorsFile'>,
   text: string,
   limit: number,
   exclude?: { vocabulary: string; name: string },
@@ -45,12 +54,12 @@ export async function similarLabels(
     (e) => !(exclude && e.vocabulary === exclude.vocabulary && e.name === exclude.name),
   );
   const space = alignmentSpace(pack.key, deps.models.activeModel());
-  const [query, ...vectors] = await labelVectors(deps.db, space.key, space.embedder, [
-    text,
-    ...entries.map((e) => embeddedText(e.name, e.description)),
-  ]);
+  const paper = paperVectorsFor(space, deps.paperVectorsFile);
+  const [query] = await labelVectors(deps.db, space.key, space.embedder, [text]);
+  const refs = entries.map((e) => ({ vocabulary: e.vocabulary, name: e.name, text: embeddedText(e.name, e.description) }));
+  const { vectors } = await representLabels(deps.db, space, refs, paper);
   return entries
-    .map((e, i) => ({ ...e, cosine: dot(query as Float32Array, vectors[i] as Float32Array) }))
+    .map((e, i) => ({ ...e, cosine: dot(query as Float32Array, Float32Array.from(vectors[i] as Float64Array)) }))
     .sort((a, b) => b.cosine - a.cosine)
     .slice(0, limit);
 }

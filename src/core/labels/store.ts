@@ -11,7 +11,14 @@ export interface LabelEntry {
   builtin: boolean;
 }
 
-/** The text embedded for a label: its description when it has one (the paper's expanded labels). */
+/**
+ * The text embedded for a label, for scoring and alignment alike: its description when it has a non-blank
+ * one, else its name. A description plays the part of the paper's LLM-expanded label: it is embedded
+ * exactly as stored (labels-add and labels-update trim its ends, nothing else), alone, without the name,
+ * and the encoder applies only its own prompt template (none, "{}", for the paper's all-MiniLM-L6-v2).
+ * A built-in label without a description is its bare name, which under the paper's encoder is replaced by
+ * the paper's expanded vector (paper-vectors.ts).
+ */
 export function embeddedText(name: string, description: string | null | undefined): string {
   return description && description.trim() !== '' ? description : name;
 }
