@@ -67,6 +67,10 @@ if [ "$rc" -ne 0 ]; then
 fi
 
 # The end-to-end run the app's tests consume: a pack exported from the synthetic run must install with
-# `moodshelf models install` and score tracks (tests/integration/trained-pack.test.ts).
+# `moodshelf models install` and score tracks (tests/integration/trained-pack.test.ts). The synthetic data is
+# written in the paper's on-disk layout and read back with the real readers. CPU on purpose (--device cpu): the
+# GPU path has its own check, scripts/gpu-check.sh.
 rm -rf ../tests/.tmp/training-run
-"$PY" -m moodshelf_train reproduce --synthetic --out ../tests/.tmp/training-run
+start=$SECONDS
+"$PY" -m moodshelf_train reproduce --synthetic --device cpu --out ../tests/.tmp/training-run
+echo "training/ci.sh: synthetic reproduce run took $((SECONDS - start)) s"

@@ -18,7 +18,7 @@ template ("This is a {} song."), L2-normalised; segment score = cosine.
 import numpy as np
 
 from .clap import OnnxClap, l2n, synthetic_waveform
-from .train import chance, score_metrics
+from .train import chance, score_metrics, split_rows
 
 
 def _segment_numbers(track):
@@ -43,12 +43,25 @@ def audio_source(clap, d):
                      f"waveforms [N, samples >= {clap.sample_rate}] at {clap.sample_rate} Hz")
 
 
-def clap_segment_mask(d, split, max_tracks=None):
-    mask = np.ones(len(d.track), bool) if split is None else d.segment_split == split
+def clap_segment_mask(d, split, max_tracks=None, tc=None):
+    """Rows scored: those of the split's samples (train.split_rows with the training config tc, so the CLAP row
+    and the heads' rows score the same segments), limited to the first max_tracks tracks."""
+    rows, _ = split_rows(d, split, tc)
+    mask = np.zeros(len(d.track), bool)
+    mask[rows] = True
     if max_tracks:
         keep = np.unique(d.track[mask])[:max_tracks]
         mask &= np.isin(d.track, keep)
     return mask
+
+
+def clap_samples(d, split, max_tracks=None, tc=None):
+    """(rows, groups) of the split's samples (train.split_rows), limited to the first max_tracks tracks."""
+    rows, groups = split_rows(d, split, tc)
+    if max_tracks:
+        keep = np.isin(d.track[rows], np.unique(d.track[rows])[:max_tracks])
+        rows, groups = rows[keep], groups[keep]
+    return rows, groups
 
 
 def clap_scores(clap, d, mask, log=None, batch=8):
@@ -75,27 +88,31 @@ def clap_scores(clap, d, mask, log=None, batch=8):
     return (A.astype(np.float64) @ T.astype(np.float64).T), src
 
 
-def evaluate_clap(clap, d, split=2, max_tracks=None, log=None):
-    """Zero-shot CLAP on dataset d with the same metrics as `train.evaluate`."""
+def evaluate_clap(clap, d, split=2, max_tracks=None, log=None, tc=None):
+    """Zero-shot CLAP on dataset d with the same samples and metrics as `train.evaluate` (tc: the training config
+    whose split defines the samples)."""
     if not isinstance(clap, OnnxClap):
         clap = OnnxClap(clap)
-    mask = clap_segment_mask(d, split, max_tracks)
+    rows, groups = clap_samples(d, split, max_tracks, tc)
+    mask = np.zeros(len(d.track), bool)
+    mask[rows] = True
     s, src = clap_scores(clap, d, mask, log)
-    r = score_metrics(s, d, d.track[mask])
+    pos = np.cumsum(mask) - 1  # row -> its line in s (rows of the mask, in order)
+    r = score_metrics(s[pos[rows]], d, d.track[rows], groups)
     r["audio"] = src
     return r
 
 
-def evaluate_clap_folds(pack, datasets, folds, split, max_tracks=None, log=print):
+def evaluate_clap_folds(pack, datasets, folds, split, max_tracks=None, log=print, tc=None):
     """{(test, "clap"): metrics} and chance rows for every fold's held-out dataset (CLAP is not trained, so only
     the test dataset of each fold matters)."""
     clap = OnnxClap(pack)
     results, chance_rows = {}, {}
     for _, test in folds:
         d = datasets[test]
-        r = evaluate_clap(clap, d, split, max_tracks, log)
+        r = evaluate_clap(clap, d, split, max_tracks, log, tc)
         results[(test, "clap")] = r
-        chance_rows[test] = chance(d, split, mask=clap_segment_mask(d, split, max_tracks))
+        chance_rows[test] = chance(d, split, rows=clap_samples(d, split, max_tracks, tc))
         if log:
             log(f"  CLAP zero-shot {test}: segment F1 {r['segment']:.4f}  song F1 {r['song']:.4f}  "
                 f"({r['segments']} segments, {r['tracks']} tracks, audio from {r['audio']})")

@@ -23,12 +23,15 @@ def test_zero_shot_beats_chance_and_reg_does_not_hurt(setup):
         head, clusters, info = train_head(cfg, train, method, "emotify", seed=0)
         res[method] = evaluate(head, test, cfg["layers"], None)
         assert info["best_val_f1"] > 0
+        # the kept epoch is the one with the lowest MTG-Jamendo validation triplet loss (the paper's checkpoint)
+        losses = [h["val_loss_select"] for h in info["history"]]
+        assert info["selected_epoch"] == int(np.argmin(losses))
     for method, r in res.items():
         assert r["segment"] > ch["segment"] + 0.05, (method, r, ch)
         assert r["song"] > ch["song"] + 0.05, (method, r, ch)
-    # alignment regularisation on top of clustering must not hurt (small tolerance for noise)
-    assert res["alignment"]["segment"] >= res["clustering"]["segment"] - 0.03, res
-    assert res["alignment"]["song"] >= res["clustering"]["song"] - 0.03, res
+    # the regulariser on top of the baseline's expanded targets must not hurt much (tolerance for noise)
+    assert res["alignment"]["segment"] >= res["baseline"]["segment"] - 0.05, res
+    assert res["alignment"]["song"] >= res["baseline"]["song"] - 0.05, res
 
 
 def test_training_is_deterministic(setup):
@@ -60,3 +63,22 @@ def test_ddp_world_size_one(setup, tmp_path):
         assert info["epochs"] == 2
     finally:
         dist.teardown()
+
+
+def test_checkpoint_resume_continues_identically(setup, tmp_path):
+    """runtime.Runtime checkpoints after every epoch; a run stopped after 2 epochs and resumed to 4 ends where an
+    uninterrupted 4-epoch run ends (model, optimizer, scheduler, every RNG)."""
+    import torch
+
+    cfg, data = setup
+    train = [data["cal500"], data["emotify"]]
+    base = {**cfg, "train": {**cfg["train"], "epochs": 4}, "runtime": {"device": "cpu"}}
+    ref, _, ref_info = train_head(base, train, "alignment", "mtg-jamendo", seed=5)
+    ck = {"device": "cpu", "checkpoint_dir": str(tmp_path / "ck")}
+    train_head({**base, "train": {**base["train"], "epochs": 2}, "runtime": ck}, train, "alignment", "mtg-jamendo", seed=5)
+    assert list((tmp_path / "ck").glob("*.pt"))
+    got, _, info = train_head({**base, "runtime": {**ck, "resume": True}}, train, "alignment", "mtg-jamendo", seed=5)
+    assert [h["loss"] for h in info["history"]] == [h["loss"] for h in ref_info["history"]]
+    assert info["selected_epoch"] == ref_info["selected_epoch"]
+    for k, v in ref.state_dict().items():
+        torch.testing.assert_close(got.state_dict()[k], v, rtol=0, atol=0)
