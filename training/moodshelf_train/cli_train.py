@@ -131,6 +131,7 @@ def _device_check(a):
 def _evaluate_clap(a):
     from .clap_eval import evaluate_clap_folds
     from .reproduce import DEFAULT_FOLDS, format_table, load_config, load_datasets, vocab_label_spaces
+    from .train import train_config
 
     cfg = load_config(a.config or ("synthetic" if a.synthetic else "paper"))
     features = _paper_input(a, _features(a.features))
@@ -144,7 +145,9 @@ def _evaluate_clap(a):
     folds = [f for f in cfg.get("folds", DEFAULT_FOLDS) if f[1] in datasets]
     split = a.split or cfg.get("eval", {}).get("split", "test")
     split = {"train": 0, "validation": 1, "test": 2, "all": None}[split]
-    results, chance_rows = evaluate_clap_folds(a.pack, datasets, folds, split, a.max_tracks)
+    # the trainer's split settings (train.split mode, split_ratios, oversample), so the CLAP row scores the same
+    # samples as the heads' rows of `reproduce` with this config
+    results, chance_rows = evaluate_clap_folds(a.pack, datasets, folds, split, a.max_tracks, tc=train_config(cfg))
     table = format_table(results, chance_rows, folds)
     print("\nMacro F1, zero-shot on each held-out dataset" + (" -- SYNTHETIC data (chance-level by construction)" if a.synthetic else ""))
     print(table)

@@ -167,3 +167,23 @@ def test_evaluate_clap_cli_synthetic(capsys, tmp_path):
     res = json.loads((tmp_path / "clap.json").read_text())
     assert {f["test"] for f in res["folds"]} == {"emotify", "mtg-jamendo", "cal500"}
     assert all(f["tracks"] == 3 and f["audio"] == "synthetic" for f in res["folds"])
+
+
+def test_evaluate_clap_cli_uses_the_trainer_split(tmp_path):
+    """evaluate-clap scores the samples the trainer's split settings (the config's `train` section) define, as
+    `reproduce --clap-pack` does: a config with split "tracks" changes CAL500/Emotify's test samples."""
+    from moodshelf_train.__main__ import main
+    from moodshelf_train.clap_eval import clap_samples
+    from moodshelf_train.reproduce import load_config, load_datasets
+    from moodshelf_train.train import train_config
+
+    cfg = load_config("synthetic")
+    cfg["train"]["split"] = "tracks"
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    main(["evaluate-clap", "--pack", str(COMMITTED / "tiny-clap"), "--synthetic", "--config", str(tmp_path / "cfg.json"),
+          "--split", "test", "--max-tracks", "3", "--json", str(tmp_path / "clap.json")])
+    got = {f["test"]: f["segments"] for f in json.loads((tmp_path / "clap.json").read_text())["folds"]}
+    datasets = load_datasets(cfg, None, True, cfg["seed"])
+    want = {n: len(clap_samples(d, 2, 3, train_config(cfg))[0]) for n, d in datasets.items()}
+    assert got == want
+    assert got["cal500"] != len(clap_samples(datasets["cal500"], 2, 3)[0])  # not the default split settings
