@@ -3,6 +3,7 @@
 import { errorText, getBridge } from './bridge.js';
 import { app } from './app-state.svelte.js';
 import { confirmAction } from './confirm.svelte.js';
+import { count } from './format.js';
 import { isCancelled, runJob } from './job-client.js';
 import { undoStacks } from './undo.svelte.js';
 
@@ -10,12 +11,18 @@ import { undoStacks } from './undo.svelte.js';
 export async function addFolderAndScan(path: string): Promise<string | null> {
   try {
     await getBridge().invoke('library-add', { path });
-    await app.reload();
   } catch (err) {
     return errorText(err);
   }
-  await scanLibrary();
-  return null;
+  // The scan starts at once; the folder list refreshes meanwhile.
+  const [reloaded] = await Promise.all([
+    app.reload().then(
+      () => null,
+      (err: unknown) => errorText(err),
+    ),
+    scanLibrary(),
+  ]);
+  return reloaded;
 }
 
 /**
@@ -38,9 +45,9 @@ export async function scanLibrary(): Promise<void> {
 /** Adds a folder back (undoing its removal): its kept tags and analyses return with the scan. */
 async function addBack(path: string): Promise<void> {
   await getBridge().invoke('library-add', { path });
-  await app.reload();
-  // The scan is what restores the tracks (and with them their kept tags); wait for it.
-  const scan = await runJob(getBridge().invoke('library-scan'));
+  // The scan is what restores the tracks (and with them their kept tags): start it at once, show the
+  // folder meanwhile, and wait for both.
+  const [scan] = await Promise.all([runJob(getBridge().invoke('library-scan')), app.reload()]);
   app.lastScan = scan;
   app.libraryVersion++;
 }
@@ -62,29 +69,31 @@ export async function removeFolder(path: string): Promise<void> {
     },
   });
   if (choice === null) return;
-  const purge = choice === 'purge';
-  const r = await app.attempt(
-    'Could not remove the folder',
-    () => getBridge().invoke('library-remove', purge ? { path, purge: true } : { path }),
-    'folders',
-  );
-  app.libraryVersion++;
-  await app.attempt('Could not refresh', () => app.reload());
-  if (!r) return;
-  const tracks = `${r.tracksRemoved} ${r.tracksRemoved === 1 ? 'track' : 'tracks'}`;
-  if (purge) {
-    app.notify(`Removed ${r.folder.path} (${tracks}) and deleted its tags and analyses.`, 'info', { group: 'folders' });
-    return;
-  }
-  undoStacks.record('settings', {
-    text: `Removed ${r.folder.path} (${tracks}${r.kept > 0 ? '; tags and analyses kept for when it comes back' : ''}).`,
-    name: `removing ${r.folder.path}`,
-    group: 'folders',
-    undo: () => addBack(r.folder.path),
-    redo: async () => {
-      await getBridge().invoke('library-remove', { path: r.folder.path });
-      app.libraryVersion++;
-      await app.reload();
-    },
+  await undoStacks.perform('settings', async () => {
+    const purge = choice === 'purge';
+    const r = await app.attempt(
+      'Could not remove the folder',
+      () => getBridge().invoke('library-remove', purge ? { path, purge: true } : { path }),
+      'folders',
+    );
+    app.libraryVersion++;
+    await app.attempt('Could not refresh', () => app.reload());
+    if (!r) return;
+    const tracks = count(r.tracksRemoved, 'track');
+    if (purge) {
+      app.notify(`Removed ${r.folder.path} (${tracks}) and deleted its tags and analyses.`, 'info', { group: 'folders' });
+      return;
+    }
+    undoStacks.record('settings', {
+      text: `Removed ${r.folder.path} (${tracks}${r.kept > 0 ? '; tags and analyses kept for when it comes back' : ''}).`,
+      name: `removing ${r.folder.path}`,
+      group: 'folders',
+      undo: () => addBack(r.folder.path),
+      redo: async () => {
+        await getBridge().invoke('library-remove', { path: r.folder.path });
+        app.libraryVersion++;
+        await app.reload();
+      },
+    });
   });
 }

@@ -88,6 +88,9 @@ class AppState {
 
   #nextNotice = 1;
   #connected = false;
+  /** Counts reload() calls: an answer is applied only when no later reload was asked for. */
+  #reloads = 0;
+  #latestReload: Promise<void> = Promise.resolve();
   #timers = new Map<number, ReturnType<typeof setTimeout>>();
 
   /** True while a scan runs (a scan job, or a watcher's rescan). */
@@ -199,21 +202,32 @@ class AppState {
     }
   }
 
-  /** Reloads status, folders, packs and the analysis state. */
-  async reload(): Promise<void> {
-    const b = getBridge();
-    const [status, folders, packs, analysis] = await Promise.all([
-      b.invoke('status-get'),
-      b.invoke('library-folders'),
-      b.invoke('models-list'),
-      b.invoke('analysis-status'),
-    ]);
-    this.status = status;
-    this.folders = folders;
-    this.packs = packs;
-    this.analysis = analysis;
-    if (!status.scanning) this.#eventScan = false;
-    this.loaded = true;
+  /**
+   * Reloads status, folders, packs and the analysis state. Reloads overlap (an event's and an action's),
+   * and their answers may arrive in either order: only the latest reload's answer is applied, so an older
+   * answer arriving last never brings back, say, a folder just removed. An earlier call resolves once the
+   * latest one is applied.
+   */
+  reload(): Promise<void> {
+    const mine = ++this.#reloads;
+    const run = (async (): Promise<void> => {
+      const b = getBridge();
+      const [status, folders, packs, analysis] = await Promise.all([
+        b.invoke('status-get'),
+        b.invoke('library-folders'),
+        b.invoke('models-list'),
+        b.invoke('analysis-status'),
+      ]);
+      if (mine !== this.#reloads) return this.#latestReload;
+      this.status = status;
+      this.folders = folders;
+      this.packs = packs;
+      this.analysis = analysis;
+      if (!status.scanning) this.#eventScan = false;
+      this.loaded = true;
+    })();
+    this.#latestReload = run;
+    return run;
   }
 
   /** Re-reads the analysis state. */

@@ -50,6 +50,14 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/**
+ * A count with its noun in the right number: "1 file", "2 files", "0 files" (never "1 files"). `plural`
+ * is for nouns that do not just take an "s". The same English as the core's and the CLI's messages.
+ */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 /** A label as people read it: underscores become spaces. */
 export function labelText(label: string): string {
   return label.replace(/_/g, ' ');

@@ -33,28 +33,31 @@ async function redoOperation(id: number): Promise<void> {
 /**
  * Applies a tag change to `target` (one track or a selection) and records it on the library's undo
  * stack; resolves with the tracks it changed (empty when nothing changed; undefined on failure, with a
- * notice).
+ * notice). Changes run in turn with the library's other changes, undos and redos, so the stack's order is
+ * the order the core applied them in, and a Ctrl+Z pressed before the answer arrives undoes this change.
  */
-export async function changeTags(
+export function changeTags(
   kind: TagKind,
   target: { trackId: number } | { trackIds: number[] },
   label: string,
 ): Promise<number[] | undefined> {
-  const r = await app.attempt('Tagging failed', () => getBridge().invoke(kind, { ...target, label }), 'tags');
-  if (!r) return undefined;
-  const op = r.operation;
-  if (op && r.changed.length > 0) {
-    const verb = VERB[kind];
-    const on = r.changed.length > 1 ? ` on ${r.changed.length} tracks` : '';
-    const name = `${verb.doing} “${labelText(label)}”${on}`;
-    undoStacks.record('library', {
-      text: `${verb.done} “${labelText(label)}”${on}.`,
-      name,
-      group: 'tags',
-      undo: () => undoOperation(op.id),
-      redo: () => redoOperation(op.id),
-    });
-    app.libraryVersion++;
-  }
-  return r.changed;
+  return undoStacks.perform('library', async () => {
+    const r = await app.attempt('Tagging failed', () => getBridge().invoke(kind, { ...target, label }), 'tags');
+    if (!r) return undefined;
+    const op = r.operation;
+    if (op && r.changed.length > 0) {
+      const verb = VERB[kind];
+      const on = r.changed.length > 1 ? ` on ${r.changed.length} tracks` : '';
+      const name = `${verb.doing} “${labelText(label)}”${on}`;
+      undoStacks.record('library', {
+        text: `${verb.done} “${labelText(label)}”${on}.`,
+        name,
+        group: 'tags',
+        undo: () => undoOperation(op.id),
+        redo: () => redoOperation(op.id),
+      });
+      app.libraryVersion++;
+    }
+    return r.changed;
+  });
 }

@@ -2,8 +2,15 @@
 // and its inspector, label edits in Labels, playlists in Playlists, folders in Settings, file-tag runs in
 // File tags); Ctrl+Z and Ctrl+Shift+Z act on the current view's stack only, and every undoable action's
 // notice carries an "Undo" button that reverses exactly that action.
+//
+// Each view's undoable actions, undos and redos run one at a time, in the order they were asked for
+// (`perform`, `step`, `undoEntry`, `redoEntry` share one queue per view). So Ctrl+Z pressed while the
+// action it should undo is still on its way to the core waits for it and undoes it (instead of finding
+// nothing, or the action before), a second Ctrl+Z or Ctrl+Shift+Z pressed while the first is in flight is
+// done after it (never dropped), and actions land on the stack in the order the core applied them.
 import { app } from './app-state.svelte.js';
 import { errorText } from './bridge.js';
+import { SerialQueue } from './serial.js';
 import type { View } from './types.js';
 
 /** One action that can be taken back (and done again). */
@@ -39,10 +46,26 @@ function empty(): Stacks {
 class UndoStacks {
   #stacks = $state<Partial<Record<View, Stacks>>>({});
   #next = 1;
-  #busy = false;
+  /** Per view, the queue its actions, undos and redos run through. */
+  #queues: Partial<Record<View, SerialQueue>> = {};
 
   #of(view: View): Stacks {
     return this.#stacks[view] ?? empty();
+  }
+
+  /** Runs `task` after everything queued for `view` before it; resolves or rejects with `task`. */
+  #enqueue<T>(view: View, task: () => Promise<T>): Promise<T> {
+    const queue = (this.#queues[view] ??= new SerialQueue());
+    return queue.run(task);
+  }
+
+  /**
+   * Does an undoable action of `view` (one that may {@link record} itself): in turn with the view's other
+   * actions and its undos and redos, so a Ctrl+Z pressed meanwhile undoes this action once it is done.
+   * `work` must not wait for a person (ask before calling this) nor call `perform` for the same view.
+   */
+  perform<T>(view: View, work: () => Promise<T>): Promise<T> {
+    return this.#enqueue(view, work);
   }
 
   /** Whether `view` has something to undo (or to redo). */
@@ -72,22 +95,36 @@ class UndoStacks {
     });
   }
 
-  /** Undoes (or redoes) the latest action of `view`; says so when there is none. */
-  async step(view: View, redo = false): Promise<void> {
-    const s = this.#of(view);
-    const entry = (redo ? s.redo : s.undo).at(-1);
-    if (!entry) {
-      app.notify(redo ? 'Nothing to redo in this view.' : 'Nothing to undo in this view.', 'info', { group: `undo:${view}` });
-      return;
-    }
-    await (redo ? this.redoEntry(view, entry.id) : this.undoEntry(view, entry.id));
+  /**
+   * Undoes (or redoes) the latest action of `view` once the actions and undos asked for before it are
+   * done; says so when there is none.
+   */
+  step(view: View, redo = false): Promise<void> {
+    return this.#enqueue(view, async () => {
+      const s = this.#of(view);
+      const entry = (redo ? s.redo : s.undo).at(-1);
+      if (!entry) {
+        app.notify(redo ? 'Nothing to redo in this view.' : 'Nothing to undo in this view.', 'info', { group: `undo:${view}` });
+        return;
+      }
+      await (redo ? this.#redoNow(view, entry.id) : this.#undoNow(view, entry.id));
+    });
   }
 
-  /** Undoes exactly the action `id` of `view` (the notice's Undo button). */
-  async undoEntry(view: View, id: number): Promise<void> {
+  /** Undoes exactly the action `id` of `view` (the notice's Undo button), in turn. */
+  undoEntry(view: View, id: number): Promise<void> {
+    return this.#enqueue(view, () => this.#undoNow(view, id));
+  }
+
+  /** Redoes exactly the undone action `id` of `view`, in turn. */
+  redoEntry(view: View, id: number): Promise<void> {
+    return this.#enqueue(view, () => this.#redoNow(view, id));
+  }
+
+  async #undoNow(view: View, id: number): Promise<void> {
+    // Gone already: undone by the other way in (Ctrl+Z and the notice's button), or dropped.
     const entry = this.#of(view).undo.find((e) => e.id === id);
-    if (!entry || this.#busy) return;
-    this.#busy = true;
+    if (!entry) return;
     try {
       await entry.undo();
       const s = this.#of(view);
@@ -98,16 +135,12 @@ class UndoStacks {
       const s = this.#of(view);
       this.#stacks[view] = { ...s, undo: s.undo.filter((e) => e.id !== id) };
       app.notify(`Could not undo ${entry.name}: ${errorText(err)}`, 'error', { group: `undo:${view}` });
-    } finally {
-      this.#busy = false;
     }
   }
 
-  /** Redoes exactly the undone action `id` of `view`. */
-  async redoEntry(view: View, id: number): Promise<void> {
+  async #redoNow(view: View, id: number): Promise<void> {
     const entry = this.#of(view).redo.find((e) => e.id === id);
-    if (!entry?.redo || this.#busy) return;
-    this.#busy = true;
+    if (!entry?.redo) return;
     try {
       await entry.redo();
       const s = this.#of(view);
@@ -117,8 +150,6 @@ class UndoStacks {
       const s = this.#of(view);
       this.#stacks[view] = { ...s, redo: s.redo.filter((e) => e.id !== id) };
       app.notify(`Could not redo ${entry.name}: ${errorText(err)}`, 'error', { group: `undo:${view}` });
-    } finally {
-      this.#busy = false;
     }
   }
 }
