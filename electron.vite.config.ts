@@ -11,47 +11,52 @@ const paperSrc = resolve(root, 'data/paper');
 /** The paper's data the core reads at run time (src/core/labels/paper-vectors.ts), with its licence and provenance. */
 const PAPER_FILES = ['label-embeddings.json', 'LICENSE-AMAAI-Lab.txt', 'README.md'];
 
-/** Copies the core's SQL migrations next to the bundled core host (out/main/migrations). */
-function copyMigrations(): Plugin {
-  let outDir = '';
-  return {
-    name: 'moodshelf:copy-migrations',
-    apply: 'build',
-    configResolved(config) {
-      outDir = resolve(config.root, config.build.outDir);
-    },
-    writeBundle() {
-      const target = resolve(outDir, 'migrations');
-      mkdirSync(target, { recursive: true });
-      for (const file of readdirSync(migrationsSrc))
-        if (file.endsWith('.sql')) copyFileSync(resolve(migrationsSrc, file), resolve(target, file));
-    },
-  };
-}
-
 /**
- * Copies the paper's published label vectors, their MIT licence and the README saying where they come from
- * next to the bundled core host (out/main/paper), where src/core/labels/paper-vectors.ts looks first.
+ * Copies `files` (names in `fromDir`, or all that `pick` keeps) into `subdir` next to the bundled core host,
+ * where the core looks for them at run time; a missing file fails the build with `why`.
  */
-function copyPaperData(): Plugin {
+function copyBesideBundle(name: string, fromDir: string, subdir: string, files: () => string[], why: string): Plugin {
   let outDir = '';
   return {
-    name: 'moodshelf:copy-paper-data',
+    name,
     apply: 'build',
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir);
     },
     writeBundle() {
-      const target = resolve(outDir, 'paper');
+      const target = resolve(outDir, subdir);
       mkdirSync(target, { recursive: true });
-      for (const file of PAPER_FILES) {
-        const from = resolve(paperSrc, file);
-        if (!existsSync(from)) throw new Error(`The app ships the paper's data, but ${from} is missing (vendored in data/paper/)`);
+      for (const file of files()) {
+        const from = resolve(fromDir, file);
+        if (!existsSync(from)) throw new Error(`${why}, but ${from} is missing`);
         copyFileSync(from, resolve(target, file));
       }
     },
   };
 }
+
+/** The core's SQL migrations (out/main/migrations). */
+const copyMigrations = (): Plugin =>
+  copyBesideBundle(
+    'moodshelf:copy-migrations',
+    migrationsSrc,
+    'migrations',
+    () => readdirSync(migrationsSrc).filter((f) => f.endsWith('.sql')),
+    'The core host applies its migrations',
+  );
+
+/**
+ * The paper's published label vectors, their MIT licence and the README saying where they come from
+ * (out/main/paper), where src/core/labels/paper-vectors.ts looks first.
+ */
+const copyPaperData = (): Plugin =>
+  copyBesideBundle(
+    'moodshelf:copy-paper-data',
+    paperSrc,
+    'paper',
+    () => PAPER_FILES,
+    "The app ships the paper's data (vendored in data/paper/)",
+  );
 
 /**
  * The dev server injects styles as inline <style> elements and talks over a WebSocket, which the strict
