@@ -87,6 +87,10 @@ export default defineConfig({
           'core-host': resolve(root, 'src/main/core-host.ts'),
           // The scanner's probe worker threads load this file (src/core/library/probe-pool.ts finds it beside the core).
           'probe-worker': resolve(root, 'src/core/library/probe-worker.ts'),
+          // The analysis's decode and inference worker threads load these (src/core/audio/decode-pool.ts and
+          // src/core/analysis/inference.ts find them beside the core).
+          'decode-worker': resolve(root, 'src/core/audio/decode-worker.ts'),
+          'inference-worker': resolve(root, 'src/core/analysis/inference-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -1,112 +1,326 @@
-// npm run bench:analyze: analysis throughput with a MERT-sized encoder (random weights, 94 M
-// parameters, 12 x 768, 24 kHz), exported by the committed training script on first use (needs the
-// Python deps: bash training/ci.sh installs them into training/.venv, which this uses). Prints
-// segments/s and tracks/hour with the `quick` policy end to end (decode, resample, encoder, head,
-// store), peak RSS, and the encoder's achieved GFLOP/s divided by this machine's ONNX MatMul GFLOP/s
-// measured in the same run.
-// Last line: one JSON object with the figures.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+// npm run bench:analyze [-- --tracks N] [--kinds joint,clap] [--encoder-runs N]
+// Analysis throughput of both pack kinds on real-size models with random weights, against yardsticks
+// measured in the same run:
+// - packs, generated once by the committed training scripts into bench/.tmp (needs training/.venv; bash
+//   training/ci.sh makes it): the joint pack `export-encoder --random-init` (MERT-v1-95M-shaped encoder,
+//   paper-sized head, MiniLM-L6-sized label encoder) and `make-clap-pack --real-size` (the architecture and
+//   size of Xenova/clap-htsat-unfused: HTSAT audio tower, RoBERTa-base text tower, 512-d);
+// - a library of full-length real-encoder files (MP3 in four flavours, FLAC 16-bit and 24/96, Opus, AAC) cut
+//   from the ffmpeg corpus of tests/support/real-corpus.ts, each copy with its own artist tag (bench/.tmp);
+// - FLOPs per segment counted from the ONNX graphs of the pack the app runs (src/core/model/onnx-flops.ts):
+//   joint = encoder + head, CLAP = the audio tower;
+// - per pack kind, processes of their own (bench/analyze-pack.ts): one measures the yardsticks on a core's ModelRuntime
+//   (the app's session settings): the roofline (constant-weight MatMul, best of N, preallocated output) and the
+//   encoder alone on prepared input; the other runs the app's path alone (its peak RSS is the app's), starting
+//   as the app does with the library scanned and the pack installed (by a third process before it): one
+//   warm-up track, then `analysis-start` (quick policy) over the other N tracks with a trivial request every 20 ms.
+// Targets: encoderToRoofline >= 0.75 (joint/MERT), >= 0.5 (CLAP); pipelineToEncoder >= 0.9; peakRssMB < 1500;
+// p99RequestLatencyMs < 50. The last line printed is one JSON object with the figures.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore } from '../src/core/index.js';
-import { readManifest } from '../src/core/model/files.js';
-import { loadJointModel, normalizeSegment } from '../src/core/model/joint-model.js';
-import { ModelRuntime } from '../src/core/model/runtime.js';
-import { writeSineWav } from '../tests/support/wav.js';
+import { parseArgs } from 'node:util';
+import { countFileFlops } from '../src/core/model/onnx-flops.js';
+import { ARTIST_STAMP_LENGTH, artistStamper, ensureRealCorpus, type CorpusFile } from '../tests/support/real-corpus.js';
+import { round1, round3, writeRooflineModels, type RooflineResult } from './yardsticks.js';
 
-const GFLOP_PER_SEGMENT = 229; // MERT-v1-95M on 10 s at 24 kHz (data/paper/README.md)
 const here = dirname(fileURLToPath(import.meta.url));
-/** The training virtual environment's interpreter (made by training/ci.sh), else python3 from PATH. */
-const venvPython = join(here, '..', 'training', '.venv', 'bin', 'python');
-const python = existsSync(venvPython) ? venvPython : 'python3';
+const root = resolve(here, '..');
 const tmp = join(here, '.tmp');
-const packDir = join(tmp, 'mert-random');
-const matmulFile = join(tmp, 'matmul-750x768x3072.onnx');
-const TRACKS = Number(process.argv[2] ?? 6);
-const TRACK_SECONDS = 120;
+const venvPython = join(root, 'training', '.venv', 'bin', 'python');
+const python = existsSync(venvPython) ? venvPython : 'python3';
 
-function ensureAssets(): void {
-  mkdirSync(tmp, { recursive: true });
-  if (!existsSync(join(packDir, 'manifest.json'))) {
-    process.stderr.write('exporting the MERT-sized random encoder (once, ~460 MB)…\n');
-    execFileSync(python, ['-m', 'moodshelf_train', 'export-encoder', '--random-init', '--out', packDir], {
-      cwd: join(here, '..', 'training'),
-      stdio: 'inherit',
-    });
-  }
-  if (!existsSync(matmulFile))
-    execFileSync(python, [join(here, 'make-matmul-onnx.py'), matmulFile, '750', '768', '3072'], { stdio: 'inherit' });
+const { values: flags } = parseArgs({
+  options: {
+    tracks: { type: 'string', default: '12' },
+    kinds: { type: 'string', default: 'joint,clap' },
+    'encoder-runs': { type: 'string', default: '5' },
+  },
+});
+const TRACKS = Number(flags.tracks);
+const KINDS = (flags.kinds ?? '').split(',').filter(Boolean) as ('joint' | 'clap')[];
+const ENCODER_RUNS = Number(flags['encoder-runs']);
+if (!Number.isInteger(TRACKS) || TRACKS < 1 || !KINDS.every((k) => k === 'joint' || k === 'clap') || !(ENCODER_RUNS >= 1)) {
+  process.stderr.write('usage: npm run bench:analyze -- [--tracks N] [--kinds joint,clap] [--encoder-runs N]\n');
+  process.exit(2);
 }
 
-async function matmulGflops(runtime: ModelRuntime): Promise<number> {
-  const a = { data: Float32Array.from({ length: 750 * 768 }, (_, i) => Math.sin(i)), dims: [750, 768] };
-  const b = new Float32Array(768 * 3072).map((_, i) => Math.cos(i));
-  const session = await runtime.session(matmulFile);
-  const ort = await import('onnxruntime-node');
-  const feeds = { a: new ort.Tensor('float32', a.data, a.dims), b: new ort.Tensor('float32', b, [768, 3072]) };
-  for (let i = 0; i < 3; i++) await session.run(feeds);
-  const runs = 20;
-  const t = performance.now();
-  for (let i = 0; i < runs; i++) await session.run(feeds);
-  const secs = (performance.now() - t) / 1000;
-  return (2 * 750 * 768 * 3072 * runs) / secs / 1e9;
-}
+const TARGETS = { encoderToRoofline: { joint: 0.75, clap: 0.5 }, pipelineToEncoder: 0.9, peakRssMB: 1500, p99RequestLatencyMs: 50 };
 
-async function encoderGflops(runtime: ModelRuntime): Promise<number> {
-  const manifest = await readManifest(packDir);
-  const model = loadJointModel(packDir, manifest, runtime);
-  const seg = normalizeSegment(Float32Array.from({ length: 240_000 }, (_, i) => Math.sin(i / 9) * 0.3));
-  await model.embedAudio([seg]);
-  const n = 3;
-  const t = performance.now();
-  for (let i = 0; i < n; i++) await model.embedAudio([seg]);
-  return (GFLOP_PER_SEGMENT * n) / ((performance.now() - t) / 1000);
-}
+/** Where each kind's benchmark pack lives, the command that writes it, and how to tell a stale one. */
+const PACKS = {
+  joint: {
+    dir: join(tmp, 'mert-random'),
+    command: ['-m', 'moodshelf_train', 'export-encoder', '--random-init', '--out'],
+    // Until the generator wrote a MiniLM-sized label encoder (6 layers, 30522 distinct tokens) the pack had a 1-layer one.
+    current: (dir: string) => {
+      const cfg = JSON.parse(readFileSync(join(dir, 'label-encoder', 'config.json'), 'utf8')) as {
+        num_hidden_layers?: number;
+        vocab_size?: number;
+      };
+      const tok = JSON.parse(readFileSync(join(dir, 'label-encoder', 'tokenizer.json'), 'utf8')) as {
+        model?: { vocab?: Record<string, number> };
+      };
+      const ids = new Set(Object.values(tok.model?.vocab ?? {}));
+      return cfg.num_hidden_layers === 6 && cfg.vocab_size === 30522 && ids.size === 30522 && Math.max(...ids) === 30521;
+    },
+  },
+  clap: {
+    dir: join(tmp, 'clap-random'),
+    command: ['-m', 'moodshelf_train', 'make-clap-pack', '--real-size', '--out'],
+    current: (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { id?: string }).id === 'clap-htsat-unfused-random',
+  },
+} as const;
 
-ensureAssets();
-const work = mkdtempSync(join(tmpdir(), 'moodshelf-bench-analyze-'));
-try {
-  const lib = join(work, 'lib');
-  mkdirSync(lib);
-  for (let i = 0; i < TRACKS; i++) writeSineWav(join(lib, `track-${i}.wav`), TRACK_SECONDS, 180 + i * 37, 44100, 2);
-  const runtime = new ModelRuntime();
-  const matmul = await matmulGflops(runtime);
-  const encoder = await encoderGflops(runtime);
-  await runtime.dispose();
-
-  const core = await createCore({ dataDir: join(work, 'data') });
+function ensurePack(kind: 'joint' | 'clap'): string {
+  const p = PACKS[kind];
+  let ok = false;
   try {
-    await core.invoke('library-add', { path: lib });
-    await core.run('library-scan');
-    await core.run('models-install', { source: packDir });
-    const t = performance.now();
-    await core.invoke('analysis-start', { policy: 'quick' });
-    const summary = await core.run('analysis-wait');
-    const secs = (performance.now() - t) / 1000;
-    const figures = {
-      bench: 'analyze',
-      tracks: summary.analyzed,
-      failed: summary.failed,
-      segments: summary.segments,
-      seconds: Number(secs.toFixed(1)),
-      segmentsPerSecond: Number((summary.segments / secs).toFixed(3)),
-      tracksPerHourQuick: Math.round((summary.analyzed / secs) * 3600),
-      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      encoderGflops: Number(encoder.toFixed(1)),
-      matmulGflops: Number(matmul.toFixed(1)),
-      encoderToMatmulRatio: Number((encoder / matmul).toFixed(3)),
-      targets: { encoderToMatmulRatio: 0.7, peakRssMB: 1536 },
-    };
-    process.stdout.write(
-      `quick policy: ${figures.segmentsPerSecond} segments/s, ${figures.tracksPerHourQuick} tracks/hour; peak RSS ${figures.peakRssMB} MB (target < 1536)\n` +
-        `encoder ${figures.encoderGflops} GFLOP/s vs ONNX MatMul ${figures.matmulGflops} GFLOP/s: ratio ${figures.encoderToMatmulRatio} (target >= 0.7)\n`,
-    );
-    process.stdout.write(`${JSON.stringify(figures)}\n`);
-  } finally {
-    await core.close();
+    ok = existsSync(join(p.dir, 'manifest.json')) && p.current(p.dir);
+  } catch {
+    ok = false;
   }
-} finally {
-  rmSync(work, { recursive: true, force: true });
+  if (!ok) {
+    process.stderr.write(`writing the ${kind} benchmark pack into ${p.dir} (once; ~0.6 GB, under a minute)…\n`);
+    execFileSync(python, [...p.command, p.dir], { cwd: join(root, 'training'), stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  return p.dir;
 }
+
+/** The corpus files the library is cut from, in the order copies are dealt (so any count mixes formats). */
+const LIBRARY_FORMATS = [
+  'mp3-vbr-xing',
+  'flac-cover',
+  'opus',
+  'aac',
+  'mp3-cbr-noxing',
+  'flac-24-96',
+  'mp3-vbr-noxing',
+  'mp3-cbr-xing',
+  'mp3-vbr-apev2',
+];
+const LIBRARY_VERSION = 1;
+
+/** The library of `count` distinct full-length files, kept under bench/.tmp and reused while the recipe holds. */
+async function ensureLibrary(count: number): Promise<{ dir: string; formats: Record<string, number>; audioSeconds: number }> {
+  const corpus = await ensureRealCorpus();
+  const templates = LIBRARY_FORMATS.map((f) => {
+    const file = corpus.files.find((c) => c.format === f);
+    if (!file) throw new Error(`the real corpus has no ${f} file`);
+    return file;
+  });
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ v: LIBRARY_VERSION, corpus: corpus.hash, count, LIBRARY_FORMATS }))
+    .digest('hex')
+    .slice(0, 12);
+  const base = join(tmp, 'analyze-library');
+  const dir = join(base, hash);
+  const picks: CorpusFile[] = Array.from({ length: count }, (_, i) => templates[i % templates.length] as CorpusFile);
+  const formats: Record<string, number> = {};
+  for (const f of picks) formats[f.format] = (formats[f.format] ?? 0) + 1;
+  const audioSeconds = Math.round(picks.reduce((s, f) => s + f.reference.duration, 0));
+  if (existsSync(join(dir, 'ready.json'))) return { dir, formats, audioSeconds };
+  rmSync(base, { recursive: true, force: true });
+  const building = `${dir}.part`;
+  mkdirSync(building, { recursive: true });
+  const bytes = new Map<CorpusFile, { buf: Buffer; stamp: (s: string) => void }>();
+  picks.forEach((file, n) => {
+    let t = bytes.get(file);
+    if (!t) {
+      const buf = readFileSync(file.path);
+      t = { buf, stamp: artistStamper(buf, file) };
+      bytes.set(file, t);
+    }
+    t.stamp(`Bench ${String(n).padStart(ARTIST_STAMP_LENGTH - 6, '0')}`);
+    writeFileSync(join(building, `${String(n).padStart(3, '0')} ${file.format}${extname(file.name)}`), t.buf);
+  });
+  writeFileSync(join(building, 'ready.json'), `${JSON.stringify({ count, formats })}\n`);
+  renameSync(building, dir);
+  return { dir, formats, audioSeconds };
+}
+
+/** FLOPs of one segment through the pack's ONNX graphs, counted from the files (encoder; head for joint). */
+function packFlops(kind: 'joint' | 'clap', dir: string): { encoder: number; head: number } {
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    audio: { encoder: string; sampleRate: number; segmentSeconds: number };
+    head: { type: string; file?: string; inputDim?: number };
+    labelEncoder: { path: string };
+  };
+  if (kind === 'joint') {
+    const samples = Math.round(m.audio.sampleRate * m.audio.segmentSeconds);
+    const encoder = countFileFlops(join(dir, m.audio.encoder), { input_values: [1, samples] }).total;
+    const head =
+      m.head.type === 'onnx' && m.head.file ? countFileFlops(join(dir, m.head.file), { features: [1, m.head.inputDim ?? 0] }).total : 0;
+    return { encoder, head };
+  }
+  // ClapFeatureExtractor: nb_max_samples / hop_length + 1 frames of feature_size mel bins.
+  const pp = JSON.parse(readFileSync(join(dir, m.labelEncoder.path, 'preprocessor_config.json'), 'utf8')) as {
+    nb_max_samples: number;
+    hop_length: number;
+    feature_size: number;
+  };
+  const frames = Math.floor(pp.nb_max_samples / pp.hop_length) + 1;
+  return { encoder: countFileFlops(join(dir, m.audio.encoder), { input_features: [1, 1, frames, pp.feature_size] }).total, head: 0 };
+}
+
+interface YardstickRun {
+  kind: 'joint' | 'clap';
+  packId: string;
+  threads: number;
+  batchSize: number;
+  roofline: RooflineResult;
+  encoderSecondsPerSegment: { median: number; best: number; all: number[] };
+  peakRssMB: number;
+  load: Record<string, number[]>;
+}
+
+interface AppRun {
+  kind: 'joint' | 'clap';
+  packId: string;
+  warmupSeconds: number;
+  tracks: number;
+  failed: number;
+  segments: number;
+  seconds: number;
+  latency: { requests: number; p50Ms: number; p99Ms: number; maxMs: number };
+  peakRssMB: number;
+  /** Peak RSS of the process that scanned the library and installed the pack (its install check loads the pack). */
+  installPeakRssMB?: number;
+  load: Record<string, number[]>;
+}
+
+function runChild<T>(args: object): Promise<T> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'analyze-pack.ts'), JSON.stringify(args)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !last.startsWith('{')) return fail(new Error(`bench/analyze-pack.ts exited with ${code}: ${out.slice(-2000)}`));
+      done(JSON.parse(last) as T);
+    });
+  });
+}
+
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+const loadAtStart = load();
+const started = performance.now();
+const packDirs = Object.fromEntries(KINDS.map((k) => [k, ensurePack(k)])) as Record<'joint' | 'clap', string>;
+const library = await ensureLibrary(TRACKS + 1);
+const rooflineModels = writeRooflineModels(join(tmp, 'roofline'));
+const runs: { y: YardstickRun; a: AppRun; flops: { encoder: number; head: number } }[] = [];
+for (const kind of KINDS) {
+  const t = performance.now();
+  const flops = packFlops(kind, packDirs[kind]);
+  process.stderr.write(
+    `[${kind}] ${round3(flops.encoder / 1e9)} GFLOP per segment in the encoder, ${round3(flops.head / 1e9)} in the head ` +
+      `(counted from the ONNX graphs in ${Math.round(performance.now() - t)} ms)\n`,
+  );
+  const dataDir = join(tmp, `analyze-data-${kind}`);
+  const y = await runChild<YardstickRun>({
+    mode: 'yardsticks',
+    kind,
+    packDir: packDirs[kind],
+    dataDir,
+    rooflineModels,
+    encoderRuns: ENCODER_RUNS,
+  });
+  const prepared = await runChild<{ kind: string; installPeakRssMB: number }>({
+    mode: 'prepare',
+    kind,
+    packDir: packDirs[kind],
+    libDir: library.dir,
+    dataDir,
+  });
+  let a: AppRun;
+  try {
+    a = {
+      ...(await runChild<AppRun>({ mode: 'app', kind, packDir: packDirs[kind], dataDir })),
+      installPeakRssMB: prepared.installPeakRssMB,
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  if (y.kind !== kind || a.kind !== kind) throw new Error(`expected a ${kind} pack, ran ${y.kind} and ${a.kind}`);
+  runs.push({ y, a, flops });
+}
+
+const rooflineGflops = Math.max(...runs.map((r) => r.y.roofline.gflops));
+const packs = runs.map(({ y, a, flops }) => {
+  const encoderGflops = flops.encoder / 1e9 / y.encoderSecondsPerSegment.median;
+  const encoderSegmentsPerSecond = 1 / y.encoderSecondsPerSegment.median;
+  const segmentsPerSecond = a.segments / a.seconds;
+  return {
+    kind: a.kind,
+    gflopPerSegment: round3((flops.encoder + flops.head) / 1e9),
+    encoderGflops: round1(encoderGflops),
+    encoderToRoofline: round3(encoderGflops / rooflineGflops),
+    segmentsPerSecond: round3(segmentsPerSecond),
+    pipelineToEncoder: round3(segmentsPerSecond / encoderSegmentsPerSecond),
+    tracksPerHourQuick: Math.round((a.tracks / a.seconds) * 3600),
+    peakRssMB: a.peakRssMB,
+    p99RequestLatencyMs: a.latency.p99Ms,
+    detail: {
+      packId: a.packId,
+      encoderGflopPerSegment: round3(flops.encoder / 1e9),
+      headGflopPerSegment: round3(flops.head / 1e9),
+      encoderSecondsPerSegment: y.encoderSecondsPerSegment,
+      encoderSegmentsPerSecond: round3(encoderSegmentsPerSecond),
+      encoderBestGflops: round1(flops.encoder / 1e9 / y.encoderSecondsPerSegment.best),
+      roofline: y.roofline,
+      threads: y.threads,
+      batchSize: y.batchSize,
+      warmupSeconds: a.warmupSeconds,
+      installPeakRssMB: a.installPeakRssMB,
+      encoderAlonePeakRssMB: y.peakRssMB,
+      tracks: a.tracks,
+      failed: a.failed,
+      segments: a.segments,
+      seconds: round1(a.seconds),
+      latency: a.latency,
+      load: { ...y.load, ...a.load },
+    },
+  };
+});
+const targets = packs.map((p) => ({
+  kind: p.kind,
+  encoderToRoofline: p.encoderToRoofline >= TARGETS.encoderToRoofline[p.kind],
+  pipelineToEncoder: p.pipelineToEncoder >= TARGETS.pipelineToEncoder,
+  peakRssMB: p.peakRssMB < TARGETS.peakRssMB,
+  p99RequestLatencyMs: p.p99RequestLatencyMs < TARGETS.p99RequestLatencyMs,
+}));
+const figures = {
+  bench: 'analyze',
+  date: new Date().toISOString(),
+  machine: `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores`,
+  loadAverage: { start: loadAtStart, end: load() },
+  library: { tracks: TRACKS, warmupTracks: 1, formats: library.formats, audioSeconds: library.audioSeconds, policy: 'quick' },
+  rooflineGflops,
+  packs,
+  targets: { ...TARGETS, met: targets },
+  benchSeconds: round1((performance.now() - started) / 1000),
+};
+for (const p of packs) {
+  const t = targets.find((x) => x.kind === p.kind);
+  const mark = (ok: boolean | undefined): string => (ok ? 'ok' : 'MISSED');
+  process.stdout.write(
+    `${p.kind}: ${p.gflopPerSegment} GFLOP/segment; encoder ${p.encoderGflops} GFLOP/s = ${p.encoderToRoofline} of the ${rooflineGflops} GFLOP/s roofline ` +
+      `(target >= ${TARGETS.encoderToRoofline[p.kind]}: ${mark(t?.encoderToRoofline)}); end to end ${p.segmentsPerSecond} segments/s = ` +
+      `${p.pipelineToEncoder} of the encoder alone (>= 0.9: ${mark(t?.pipelineToEncoder)}), ${p.tracksPerHourQuick} tracks/hour (quick); ` +
+      `peak RSS ${p.peakRssMB} MB (< 1500: ${mark(t?.peakRssMB)}); p99 request latency ${p.p99RequestLatencyMs} ms (< 50: ${mark(t?.p99RequestLatencyMs)})\n`,
+  );
+}
+process.stdout.write(
+  `library: ${TRACKS} tracks timed + 1 warm-up (${Object.entries(library.formats)
+    .map(([f, n]) => `${n} ${f}`)
+    .join(', ')}); load average ${loadAtStart.join(' ')} -> ${load().join(' ')}\n`,
+);
+process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -1,24 +1,63 @@
-// npm run bench:ui [-- COUNT]: loads COUNT generated tracks (default 50,000) into a temporary library
-// with synthetic embeddings, serves the built renderer to Chromium over the e2e test transport, and
-// measures the first render, sorting by a label's score and frame times while scrolling. Prints a
-// summary and, as its last line, one JSON object with the figures. Build first: npx electron-vite build.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// npm run bench:ui [-- COUNT]: the library UI over COUNT tracks (default 50,000) with 512-d embeddings.
+// The built renderer runs in Chromium over the e2e test transport (the desktop shell's client code to a
+// real core in this process, threads as the app's settings set them). Measured, each to the start of the
+// frame after the one that painted the state (so the paint is over):
+//   - firstRenderMs: navigation start to the first track row;
+//   - sortColdMs: "Sort by mood" changed to a label whose text nothing has encoded nor scored yet
+//     (checked in the label cache just before) to the first rows of its ranking; the whole real path:
+//     the renderer's requests, the core's text encoding with the pack's label encoder, scoring, ranking,
+//     the transport, rendering;
+//   - sortCompleteMs: the same start to the whole ranking in the table (the grid no longer aria-busy);
+//     checked afterwards: the first row is the core's best track, the last row its worst, every track
+//     is ranked;
+//   - maxFrameMs: the longest frame while scrolling, 90 px and 2,400 px a frame, sorted by a column and
+//     by the label;
+// each step starting with the app at rest (no request in flight in the page nor in the core for 400 ms).
+// The pack (bench/make-ui-pack.py, exported once into bench/.tmp with training/.venv's Python) is 512-d:
+// the tiny audio encoder, a 64 -> 512 head and a label encoder with the compute of CLAP's text tower
+// (12 x 768, projected to 512), random weights. Tracks and their stored embeddings (3 segments a track,
+// as the default quick policy leaves them) go straight into the database: this bench times the UI and
+// the scoring path, not the scanner or the analysis. The machine's load average is reported with the
+// figures. BENCH_DEBUG=1 prints the core's slow requests and the page's long animation frames;
+// BENCH_PROFILE=FILE writes the page's CPU profile from the sort to the end of the sorted scrolls;
+// BENCH_TRACE=FILE a Chromium trace (with thread CPU times) of the 90 px/frame scroll sorted by the label.
+// Last line: one JSON object with the figures. Build first: npx electron-vite build.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
 import { commitTrackAnalysis } from '../src/core/analysis/store.js';
 import { createCore } from '../src/core/index.js';
-import { TINY_PACK } from '../tests/support/packs.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/harness.js';
 import { browserBridgeScript, RENDERER_DIR, startTestServer } from '../tests/e2e/support/test-server.js';
 
 const count = Number(process.argv[2] ?? 50_000);
-const LABEL = 'calm';
-const TARGETS = { firstRenderMs: 1000, sortMs: 300, maxFrameMs: 50 };
+const DIM = 512;
+const SEGMENTS = 3;
+const TARGETS = { firstRenderMs: 1000, sortColdMs: 300, sortCompleteMs: 1000, maxFrameMs: 50 };
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packDir = join(here, '.tmp', 'ui-pack-512');
+const PACK_ID = 'bench-ui-512';
 
 if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
   process.stderr.write('out/renderer is missing: run `npx electron-vite build` first.\n');
   process.exit(2);
+}
+
+/** The 512-d pack, exported once by bench/make-ui-pack.py with the training environment's Python. */
+function ensurePack(): void {
+  const manifest = join(packDir, 'manifest.json');
+  if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { id?: string }).id === PACK_ID) return;
+  const venvPython = join(here, '..', 'training', '.venv', 'bin', 'python');
+  mkdirSync(dirname(packDir), { recursive: true });
+  process.stderr.write('exporting the 512-d bench pack (once, ~340 MB)…\n');
+  execFileSync(existsSync(venvPython) ? venvPython : 'python3', [join(here, 'make-ui-pack.py'), packDir], {
+    cwd: join(here, '..', 'training'),
+    stdio: 'inherit',
+  });
 }
 
 /** A small deterministic PRNG (mulberry32), so runs are comparable. */
@@ -33,7 +72,15 @@ function rng(seed: number): () => number {
   };
 }
 
-function stats(deltas: number[]): { frames: number; meanMs: number; p95Ms: number; maxMs: number; over50: number } {
+interface FrameStats {
+  frames: number;
+  meanMs: number;
+  p95Ms: number;
+  maxMs: number;
+  over50: number;
+}
+
+function stats(deltas: number[]): FrameStats {
   const s = deltas.slice().sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 10) / 10;
   return {
@@ -45,14 +92,93 @@ function stats(deltas: number[]): { frames: number; meanMs: number; p95Ms: numbe
   };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'moodshelf-bench-ui-'));
-const core = await createCore({ dataDir: join(work, 'data'), threads: 1 });
-try {
-  const pack = await core.run('models-install', { source: TINY_PACK });
-  const db = core.context.db;
-  const dim = 32;
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
-  // 50,000 tracks inserted directly (no files: the bench measures the UI, not the scanner).
+/** Page-side helpers: requests in flight (the app at rest) and the first row's arrival. */
+const PAGE_SCRIPT = `
+// tsx (esbuild keepNames) wraps functions passed to page.evaluate in __name(); give the page one.
+window.__name = (f) => f;
+window.__inflight = 0;
+window.__lastRequestEnd = 0;
+const fetch0 = window.fetch.bind(window);
+window.fetch = (...a) => {
+  window.__inflight++;
+  return fetch0(...a).finally(() => { window.__inflight--; window.__lastRequestEnd = performance.now(); });
+};
+// The first row: inserted, then painted by the next frame, which is over when the one after it starts.
+new MutationObserver((_, obs) => {
+  if (!document.querySelector('.viewport .row[data-track-id]')) return;
+  obs.disconnect();
+  requestAnimationFrame(() => requestAnimationFrame((t) => { window.__firstRowMs = t; }));
+}).observe(document, { childList: true, subtree: true });`;
+
+type BenchWindow = Window & { __inflight: number; __lastRequestEnd: number; __firstRowMs?: number };
+
+/** Requests the core is handling, and when it last answered one (bench-side clock). */
+const coreLoad = { inflight: 0, lastEnd: 0 };
+
+/**
+ * Waits until neither the page nor the core has had a request in flight for `quietMs` (chips, pages
+ * and rankings all answered; the chips wait 120 ms after the view settles before asking).
+ */
+async function settle(page: Page, quietMs = 400): Promise<void> {
+  // Quiet since the call too: what the last step started (a debounce, a deferred fetch) has had its chance.
+  const since = performance.now();
+  const pageSince = await page.evaluate(() => performance.now());
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
+    const pageQuiet = await page.evaluate(
+      ({ quiet, since }) => {
+        const w = window as unknown as BenchWindow;
+        return w.__inflight === 0 && performance.now() - Math.max(w.__lastRequestEnd, since) >= quiet;
+      },
+      { quiet: quietMs, since: pageSince },
+    );
+    if (pageQuiet && coreLoad.inflight === 0 && performance.now() - Math.max(coreLoad.lastEnd, since) >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the app never came to rest (requests in flight for 2 minutes)');
+}
+
+/** The track id the row at `index` shows, or null when it is not in the DOM or still loading. */
+function rowTrackId(page: Page, index: number): Promise<string | null> {
+  return page.evaluate((i) => document.getElementById(`track-row-${i}`)?.getAttribute('data-track-id') ?? null, index);
+}
+
+/** Scrolls the table by `stepPx` each frame for `frames` frames; returns the frame intervals. */
+function scroll(page: Page, stepPx: number, frames: number): Promise<number[]> {
+  return page.evaluate(
+    ({ stepPx, frames }) =>
+      new Promise<number[]>((resolve) => {
+        const vp = document.querySelector('[data-testid="track-viewport"]') as HTMLElement;
+        const deltas: number[] = [];
+        let last = 0;
+        let n = 0;
+        const tick = (now: number): void => {
+          deltas.push(now - last);
+          last = now;
+          vp.scrollTop += stepPx;
+          if (++n < frames) requestAnimationFrame(tick);
+          else resolve(deltas);
+        };
+        requestAnimationFrame((now) => {
+          last = now;
+          requestAnimationFrame(tick);
+        });
+      }),
+    { stepPx, frames },
+  );
+}
+
+ensurePack();
+const work = mkdtempSync(join(tmpdir(), 'moodshelf-bench-ui-'));
+const loadAtStart = load();
+// Threads as the app sets them (the `threads` setting, 0 = automatic).
+const core = await createCore({ dataDir: join(work, 'data') });
+try {
+  const pack = await core.run('models-install', { source: packDir });
+  const db = core.context.db;
+
+  // COUNT tracks inserted directly (no files: the bench measures the UI, not the scanner).
   const t0 = performance.now();
   const folderId = Number(db.prepare('INSERT INTO library_folders (path) VALUES (?)').run(join(work, 'music')).lastInsertRowid);
   const genres = ['Ambient', 'Rock', 'Jazz', 'Classical', 'Electronic', 'Folk', 'Hip-Hop', 'Soul'];
@@ -80,70 +206,55 @@ try {
       ids.push(Number(r.lastInsertRowid));
     }
   })();
-  // Synthetic embeddings (3 segments a track) so label sorting, chips and timelines work.
+  // Stored 512-d segment embeddings as the quick policy leaves them (unit vectors), track means by the store.
   db.transaction(() => {
     for (const id of ids) {
-      const segments = [0, 1, 2].map((k) => {
-        const v = new Float32Array(dim);
+      const segments = Array.from({ length: SEGMENTS }, (_, k) => {
+        const v = new Float32Array(DIM);
         let n = 0;
-        for (let d = 0; d < dim; d++) {
+        for (let d = 0; d < DIM; d++) {
           v[d] = random() * 2 - 1;
           n += (v[d] as number) ** 2;
         }
-        for (let d = 0; d < dim; d++) v[d] = (v[d] as number) / Math.sqrt(n);
+        const inv = 1 / Math.sqrt(n);
+        for (let d = 0; d < DIM; d++) v[d] = (v[d] as number) * inv;
         return { index: k * 4, start: k * 40, embedding: v };
       });
-      commitTrackAnalysis(db, id, pack.key, 'quick:3', segments);
+      commitTrackAnalysis(db, id, pack.key, `quick:${SEGMENTS}`, segments);
     }
   })();
   core.context.index.invalidate();
-  const loadMs = performance.now() - t0;
-  const [top] = await core.invoke('scores-top', { label: LABEL, limit: 1 });
+  const buildMs = performance.now() - t0;
+  const cached = db.prepare('SELECT 1 FROM label_embeddings WHERE encoder_key = ? AND text = ?');
 
+  // How long the core took for each request (name, start, ms), in order (printed with BENCH_DEBUG).
+  const handled: [string, number, number][] = [];
+  const invoke = core.invokeUntrusted.bind(core);
+  core.invokeUntrusted = async (name, args) => {
+    const t = performance.now();
+    coreLoad.inflight++;
+    try {
+      return await invoke(name, args);
+    } finally {
+      coreLoad.inflight--;
+      coreLoad.lastEnd = performance.now();
+      handled.push([String(name), Math.round(t), Math.round(coreLoad.lastEnd - t)]);
+    }
+  };
   const server = await startTestServer(core);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     await context.addInitScript({ content: browserBridgeScript() });
-    // Time the first row appearing, measured in the page from navigation start.
-    await context.addInitScript({
-      // tsx (esbuild keepNames) wraps functions passed to page.evaluate in __name(); give the page one.
-      content: `window.__name = (f) => f;
-      new MutationObserver((_, obs) => {
-        if (document.querySelector('.viewport .row[data-track-id]')) { window.__firstRowMs = performance.now(); obs.disconnect(); }
-      }).observe(document, { childList: true, subtree: true });`,
-    });
+    await context.addInitScript({ content: PAGE_SCRIPT });
     const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const gotoAt = Math.round(performance.now());
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { __firstRowMs?: number }).__firstRowMs !== undefined, null, {
-      timeout: 30_000,
-    });
-    const firstRenderMs = await page.evaluate(() => (window as unknown as { __firstRowMs: number }).__firstRowMs);
+    await page.waitForFunction(() => (window as unknown as BenchWindow).__firstRowMs !== undefined, null, { timeout: 60_000 });
+    const firstRenderMs = await page.evaluate(() => (window as unknown as BenchWindow).__firstRowMs as number);
     const total = await page.getByTestId('track-count').textContent();
-    await page.waitForTimeout(500);
-
-    const scroll = (stepPx: number, frames: number) =>
-      page.evaluate(
-        ({ stepPx, frames }) =>
-          new Promise<number[]>((resolve) => {
-            const vp = document.querySelector('[data-testid="track-viewport"]') as HTMLElement;
-            const deltas: number[] = [];
-            let last = performance.now();
-            let n = 0;
-            const tick = (now: number): void => {
-              deltas.push(now - last);
-              last = now;
-              vp.scrollTop += stepPx;
-              if (++n < frames) requestAnimationFrame(tick);
-              else resolve(deltas.slice(1));
-            };
-            requestAnimationFrame((now) => {
-              last = now;
-              requestAnimationFrame(tick);
-            });
-          }),
-        { stepPx, frames },
-      );
 
     if (process.env.BENCH_DEBUG) {
       await page.evaluate(() => {
@@ -152,10 +263,25 @@ try {
         new PerformanceObserver((l) => {
           for (const e of l.getEntries()) {
             const scripts = (
-              (e as unknown as { scripts?: { invoker: string; duration: number; sourceFunctionName: string }[] }).scripts ?? []
-            ).map((x) => `${x.invoker}:${x.sourceFunctionName}:${Math.round(x.duration)}`);
+              (
+                e as unknown as {
+                  scripts?: {
+                    invoker: string;
+                    duration: number;
+                    sourceFunctionName: string;
+                    sourceCharPosition: number;
+                    forcedStyleAndLayoutDuration: number;
+                  }[];
+                }
+              ).scripts ?? []
+            ).map(
+              (x) =>
+                `${x.invoker}:${x.sourceFunctionName}@${x.sourceCharPosition}:${Math.round(x.duration)}` +
+                (x.forcedStyleAndLayoutDuration >= 1 ? `(forced layout ${Math.round(x.forcedStyleAndLayoutDuration)})` : ''),
+            );
             const laf = e as unknown as { renderStart: number; styleAndLayoutStart: number; blockingDuration: number };
             w.__long.push({
+              at: Math.round(e.startTime),
               d: Math.round(e.duration),
               block: Math.round(laf.blockingDuration),
               render: Math.round(e.startTime + e.duration - laf.renderStart),
@@ -166,71 +292,162 @@ try {
         }).observe({ type: 'long-animation-frame', buffered: false });
       });
     }
-    // Baseline: frames with nothing to do, to tell the machine's own jitter from the app's.
-    const idle = stats(await scroll(0, 120));
-    // Scrolling while sorted by a column: rows arrive page by page as they come into view.
-    const smoothRaw = await scroll(90, 240);
-    const smooth = stats(smoothRaw);
-    const flingRaw = await scroll(2400, 120);
-    const fling = stats(flingRaw);
 
-    // Sort by a label's score: time until the best track is the first row.
-    const sortMs = await page.evaluate(
-      ({ label, topId }) =>
-        new Promise<number>((resolve) => {
-          const vp = document.querySelector('[data-testid="track-viewport"]') as HTMLElement;
-          vp.scrollTop = 0;
+    // The app at rest after its first render (the first chips load the index and score the vocabulary).
+    const settleStart = Date.now();
+    await settle(page);
+    const settleAfterRenderMs = Date.now() - settleStart;
+    // Baseline: frames with nothing to do, to tell the machine's own jitter from the app's.
+    const idle = stats(await scroll(page, 0, 120));
+    // Scrolling while sorted by a column: rows arrive page by page as they come into view.
+    const smoothRaw = await scroll(page, 90, 240);
+    const flingRaw = await scroll(page, 2400, 120);
+    await page.evaluate(() => ((document.querySelector('[data-testid="track-viewport"]') as HTMLElement).scrollTop = 0));
+    await settle(page);
+
+    // A label of the pack's vocabularies that nothing has encoded or scored yet: chips use the active
+    // vocabulary only, so one of the others is still cold. Checked in the label cache right before.
+    const options = await page.$$eval('[data-testid="sort-label"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    const label = options.filter((o) => o !== '').find((o) => cached.get(pack.key, o) === undefined);
+    const handledBeforeSort = handled.length;
+    if (process.env.BENCH_DEBUG) {
+      const n = db.prepare('SELECT COUNT(*) AS n FROM label_embeddings WHERE encoder_key = ?').get(pack.key) as { n: number };
+      process.stderr.write(`label vectors cached before the sort: ${n.n}\n`);
+      const nav = await page.evaluate(() => {
+        const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        return { responseEnd: Math.round(n.responseEnd), domContentLoaded: Math.round(n.domContentLoadedEventEnd) };
+      });
+      process.stderr.write(
+        `page: ${JSON.stringify(nav)}; navigation at ${gotoAt}, first core requests: ${JSON.stringify(handled.slice(0, 10))}\n`,
+      );
+      const slow = handled.slice(0, handledBeforeSort).filter(([, , ms]) => ms >= 20);
+      process.stderr.write(`core requests of 20 ms or more before the sort: ${JSON.stringify(slow)}\n`);
+    }
+    if (!label) throw new Error('every label in "Sort by mood" is already encoded: no cold label to sort by');
+
+    // BENCH_PROFILE=FILE: the page's CPU profile from the sort to the end of the sorted scrolls.
+    const cdp = process.env.BENCH_PROFILE ? await context.newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    // Sort by it: time to the painted frame whose first row is ranked, and to the whole ranking.
+    const sort = await page.evaluate(
+      (label) =>
+        new Promise<{ coldMs: number; completeMs: number; frames: number[] }>((resolve) => {
+          const grid = document.querySelector('[data-testid="track-grid"]') as HTMLElement;
           const select = document.querySelector('[data-testid="sort-label"]') as HTMLSelectElement;
+          const frames: number[] = [];
           const t = performance.now();
+          let last = t;
+          let coldMs = -1;
+          let firstSeen = false;
           select.value = label;
           select.dispatchEvent(new Event('change', { bubbles: true }));
-          const check = (): void => {
-            const first = document.querySelector('.viewport .row[data-track-id]');
-            if (first?.getAttribute('data-track-id') === String(topId)) resolve(performance.now() - t);
-            else requestAnimationFrame(check);
+          const check = (now: number): void => {
+            frames.push(now - last);
+            last = now;
+            // This frame's callbacks run before its paint: a state seen here is on screen at the next one.
+            if (firstSeen && coldMs < 0) coldMs = now - t;
+            const first = document.getElementById('track-row-0');
+            if (first?.hasAttribute('data-track-id') && first.querySelector('.score')) firstSeen = true;
+            if (coldMs >= 0 && grid.getAttribute('aria-busy') === 'false') {
+              requestAnimationFrame((done) => resolve({ coldMs, completeMs: done - t, frames }));
+              return;
+            }
+            requestAnimationFrame(check);
           };
-          check();
+          requestAnimationFrame(check);
         }),
-      { label: LABEL, topId: top?.track.id ?? -1 },
+      label,
     );
-    const t1 = Date.now();
-    await page.waitForFunction((n) => document.querySelector('[data-testid="track-count"]')?.textContent === n, total, { timeout: 60_000 });
-    const sortCompleteMs = sortMs + (Date.now() - t1);
-    await page.waitForTimeout(300);
-    const sortedRaw = await scroll(90, 240);
-    const sortedScroll = stats(sortedRaw);
+    const labelEncoded = cached.get(pack.key, label) !== undefined;
+    if (process.env.BENCH_DEBUG)
+      process.stderr.write(`core requests during the sort: ${JSON.stringify(handled.slice(handledBeforeSort))}\n`);
+    // The ranking the core holds now (its label vector cached: this no longer times anything).
+    const { ranking } = await core.invoke('scores-label', { label });
+    const firstRowId = await rowTrackId(page, 0);
+    const rankedCount = await page.getByTestId('track-count').textContent();
+    await settle(page);
 
+    if (process.env.BENCH_TRACE)
+      await browser.startTracing(page, {
+        path: process.env.BENCH_TRACE,
+        categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'toplevel', 'blink', 'v8'],
+      });
+    const sortedSmoothRaw = await scroll(page, 90, 240);
+    if (process.env.BENCH_TRACE) await browser.stopTracing();
+    const sortedFlingRaw = await scroll(page, 2400, 120);
+    if (cdp) writeFileSync(process.env.BENCH_PROFILE as string, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+    // The end of the table: the core's worst track is the last row.
+    await page.evaluate(() => {
+      const vp = document.querySelector('[data-testid="track-viewport"]') as HTMLElement;
+      vp.scrollTop = vp.scrollHeight;
+    });
+    await settle(page);
+    const lastRowId = await rowTrackId(page, ranking.length - 1);
+    const checks = {
+      labelEncodedBySort: labelEncoded,
+      firstRowIsBest: firstRowId === String(ranking[0]?.trackId),
+      lastRowIsWorst: lastRowId === String(ranking.at(-1)?.trackId),
+      rankedAll: ranking.length === count && rankedCount === `${count.toLocaleString('en-US')} tracks`,
+      noPageErrors: pageErrors.length === 0,
+    };
+
+    const smooth = stats(smoothRaw);
+    const fling = stats(flingRaw);
+    const sortedSmooth = stats(sortedSmoothRaw);
+    const sortedFling = stats(sortedFlingRaw);
     if (process.env.BENCH_DEBUG) {
       const idx = (d: number[]) => d.map((x, i) => [i, Math.round(x)]).filter(([, x]) => (x as number) > 34);
-      process.stderr.write(`long frames: ${JSON.stringify({ smooth: idx(smoothRaw), fling: idx(flingRaw), sorted: idx(sortedRaw) })}\n`);
+      process.stderr.write(
+        `long frames: ${JSON.stringify({ smooth: idx(smoothRaw), fling: idx(flingRaw), sort: idx(sort.frames), sortedSmooth: idx(sortedSmoothRaw), sortedFling: idx(sortedFlingRaw) })}\n`,
+      );
       process.stderr.write(
         `long animation frames: ${JSON.stringify(await page.evaluate(() => (window as unknown as { __long: unknown[] }).__long))}\n`,
       );
     }
-    const worst = Math.max(smooth.maxMs, fling.maxMs, sortedScroll.maxMs);
+    const maxFrameMs = Math.max(smooth.maxMs, fling.maxMs, sortedSmooth.maxMs, sortedFling.maxMs);
+    const r = Math.round;
     const figures = {
       bench: 'ui',
       tracks: count,
-      loadMs: Math.round(loadMs),
-      firstRenderMs: Math.round(firstRenderMs),
-      sortMs: Math.round(sortMs),
-      sortCompleteMs: Math.round(sortCompleteMs),
-      scroll: { idle, smooth, fling, sorted: sortedScroll },
-      maxFrameMs: worst,
+      dim: DIM,
+      segmentsPerTrack: SEGMENTS,
+      labelEncoder: 'random 12 x 768 -> 512 (CLAP text tower compute), bench/make-ui-pack.py',
+      label,
+      firstRenderMs: r(firstRenderMs),
+      sortColdMs: r(sort.coldMs),
+      sortCompleteMs: r(sort.completeMs),
+      maxFrameMs,
+      sortMaxFrameMs: r(Math.max(...sort.frames)),
+      settleAfterRenderMs,
+      scroll: { idle, smooth, fling, sortedSmooth, sortedFling },
+      buildLibraryMs: r(buildMs),
       invokes: Object.fromEntries(server.calls),
+      checks,
       cpus: availableParallelism(),
-      loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
+      loadAverage: { start: loadAtStart, end: load() },
       targets: TARGETS,
-      pass: firstRenderMs < TARGETS.firstRenderMs && sortMs < TARGETS.sortMs && worst <= TARGETS.maxFrameMs,
+      pass:
+        Object.values(checks).every(Boolean) &&
+        firstRenderMs < TARGETS.firstRenderMs &&
+        sort.coldMs < TARGETS.sortColdMs &&
+        sort.completeMs < TARGETS.sortCompleteMs &&
+        maxFrameMs <= TARGETS.maxFrameMs,
     };
     process.stdout.write(
-      `${count} tracks (${total}) loaded into the library in ${figures.loadMs} ms\n` +
-        `first render: ${figures.firstRenderMs} ms (target < ${TARGETS.firstRenderMs})\n` +
-        `sort by "${LABEL}": first rows in ${figures.sortMs} ms (target < ${TARGETS.sortMs}), whole ranking in ${figures.sortCompleteMs} ms\n` +
+      `${count} tracks (${total}), ${SEGMENTS} x ${DIM}-d embeddings each, built in ${figures.buildLibraryMs} ms\n` +
+        `first render: ${figures.firstRenderMs} ms (target < ${TARGETS.firstRenderMs}); at rest ${settleAfterRenderMs} ms later\n` +
+        `sort by never-scored "${label}": first rows ${figures.sortColdMs} ms (target < ${TARGETS.sortColdMs}), whole ranking ${figures.sortCompleteMs} ms (target < ${TARGETS.sortCompleteMs}), longest frame meanwhile ${figures.sortMaxFrameMs} ms\n` +
         `idle (no scrolling, machine baseline): mean ${idle.meanMs} ms, max ${idle.maxMs} ms\n` +
         `scroll 90 px/frame: mean ${smooth.meanMs} ms, p95 ${smooth.p95Ms} ms, max ${smooth.maxMs} ms\n` +
         `scroll 2400 px/frame: mean ${fling.meanMs} ms, p95 ${fling.p95Ms} ms, max ${fling.maxMs} ms\n` +
-        `scroll sorted by label: mean ${sortedScroll.meanMs} ms, p95 ${sortedScroll.p95Ms} ms, max ${sortedScroll.maxMs} ms (target: no frame over ${TARGETS.maxFrameMs})\n`,
+        `scroll sorted by label, 90 px/frame: mean ${sortedSmooth.meanMs} ms, p95 ${sortedSmooth.p95Ms} ms, max ${sortedSmooth.maxMs} ms\n` +
+        `scroll sorted by label, 2400 px/frame: mean ${sortedFling.meanMs} ms, p95 ${sortedFling.p95Ms} ms, max ${sortedFling.maxMs} ms (target: no frame over ${TARGETS.maxFrameMs})\n` +
+        `checks: ${JSON.stringify(checks)}${pageErrors.length ? `; page errors: ${pageErrors.join(' | ')}` : ''}\n` +
+        `load average ${loadAtStart.join(' ')} at start, ${figures.loadAverage.end.join(' ')} at end (${figures.cpus} CPUs)\n`,
     );
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {

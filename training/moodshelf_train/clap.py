@@ -11,6 +11,11 @@ Layout written under `<pack>/clap/`:
   onnx/text_model.onnx        input_ids, attention_mask [batch, sequence] -> text_embeds [batch, projection_dim]
 The embeddings are the raw projections (ClapAudioModelWithProjection / ClapTextModelWithProjection), not
 normalised; consumers L2-normalise.
+
+`make_real_size_clap` (command `make-clap-pack --real-size`) writes the same layout with the REAL architecture and
+size of Xenova/clap-htsat-unfused (= laion/clap-htsat-unfused: HTSAT audio tower, patch embeds 96, depths
+[2, 2, 6, 2], heads [4, 8, 16, 32], hidden 768, spec 256, window 8; RoBERTa-base text tower, 12 x 768, vocabulary
+50265; 512-d projections) and random weights, for benchmarks (bench:analyze). Never commit it (~0.6 GB).
 """
 
 import json
@@ -51,6 +56,22 @@ TEXT_CONFIG = dict(
     pad_token_id=1, bos_token_id=0, eos_token_id=2,
 )
 
+# laion/clap-htsat-unfused's config.json (transformers' ClapAudioConfig / ClapTextConfig defaults are that checkpoint)
+REAL_PROJECTION_DIM = 512
+REAL_AUDIO_CONFIG = dict(
+    window_size=8, num_mel_bins=64, spec_size=256, patch_size=4, patch_stride=[4, 4], num_classes=527,
+    hidden_size=768, patch_embeds_hidden_size=96, depths=[2, 2, 6, 2], num_attention_heads=[4, 8, 16, 32],
+    enable_fusion=False, fusion_type=None, projection_dim=REAL_PROJECTION_DIM, mlp_ratio=4.0, hidden_act="gelu",
+    projection_hidden_act="relu", flatten_patch_embeds=True, enable_patch_layer_norm=True, qkv_bias=True,
+    layer_norm_eps=1e-5, patch_embed_input_channels=1,
+)
+REAL_TEXT_CONFIG = dict(
+    vocab_size=50265, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+    hidden_act="gelu", max_position_embeddings=514, type_vocab_size=1, projection_dim=REAL_PROJECTION_DIM,
+    projection_hidden_act="relu", layer_norm_eps=1e-12, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+)
+REAL_MAX_TEXT_LEN = 512
+
 ROBERTA_SPECIAL = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
 
@@ -87,7 +108,7 @@ def build_roberta_tokenizer(vocab_size=800):
     return tok
 
 
-def roberta_tokenizer_config():
+def roberta_tokenizer_config(max_len=MAX_TEXT_LEN):
     return {
         "add_prefix_space": False,
         "bos_token": "<s>",
@@ -96,7 +117,7 @@ def roberta_tokenizer_config():
         "eos_token": "</s>",
         "errors": "replace",
         "mask_token": "<mask>",
-        "model_max_length": MAX_TEXT_LEN,
+        "model_max_length": max_len,
         "pad_token": "<pad>",
         "sep_token": "</s>",
         "tokenizer_class": "RobertaTokenizer",
@@ -147,6 +168,29 @@ def build_tiny_clap_models(vocab_size, seed=5):
     return audio, text, cfg
 
 
+def real_size_clap_config():
+    """ClapConfig with laion/clap-htsat-unfused's architecture and size (audio: HTSAT, text: RoBERTa-base, 512-d)."""
+    from transformers import ClapConfig
+
+    cfg = ClapConfig(audio_config=dict(REAL_AUDIO_CONFIG), text_config=dict(REAL_TEXT_CONFIG),
+                     projection_dim=REAL_PROJECTION_DIM)
+    for c in (cfg, cfg.audio_config, cfg.text_config):
+        c._attn_implementation = "eager"
+    return cfg
+
+
+def build_real_size_clap_models(seed=0):
+    """(audio, text, ClapConfig) at laion/clap-htsat-unfused's size with random weights (fixed seeds), eval mode."""
+    from transformers import ClapAudioModelWithProjection, ClapTextModelWithProjection
+
+    cfg = real_size_clap_config()
+    torch.manual_seed(seed)
+    audio = ClapAudioModelWithProjection(cfg.audio_config).eval()
+    torch.manual_seed(seed + 1)
+    text = ClapTextModelWithProjection(cfg.text_config).eval()
+    return audio, text, cfg
+
+
 def feature_extractor():
     from transformers import ClapFeatureExtractor
 
@@ -163,18 +207,22 @@ def _clean_config(d):
     return dict(sorted(d.items()))
 
 
-def write_clap_folder(out_dir, seed=5):
-    """Write the transformers.js CLAP folder. Returns (audio model, text model, tokenizer)."""
+def write_clap_folder(out_dir, seed=5, real_size=False):
+    """Write the transformers.js CLAP folder (tiny, or with `real_size` laion/clap-htsat-unfused's architecture and
+    size). Returns (audio model, text model, tokenizer)."""
     out = Path(out_dir)
     (out / "onnx").mkdir(parents=True, exist_ok=True)
     tok = build_roberta_tokenizer()
     tok.save(str(out / "tokenizer.json"))
-    write_json(out / "tokenizer_config.json", roberta_tokenizer_config())
+    write_json(out / "tokenizer_config.json", roberta_tokenizer_config(REAL_MAX_TEXT_LEN if real_size else MAX_TEXT_LEN))
     fe = feature_extractor()
     pp = fe.to_dict()
     pp["processor_class"] = "ClapProcessor"
     write_json(out / "preprocessor_config.json", dict(sorted(pp.items())))
-    audio, text, cfg = build_tiny_clap_models(tok.get_vocab_size(), seed)
+    if real_size:
+        audio, text, cfg = build_real_size_clap_models(seed)
+    else:
+        audio, text, cfg = build_tiny_clap_models(tok.get_vocab_size(), seed)
     c = cfg.to_dict()
     c["architectures"] = ["ClapModel"]
     c["model_type"] = "clap"
@@ -230,6 +278,30 @@ def make_tiny_clap(pack_dir, seed=5):
         PROJECTION_DIM, "training/moodshelf_train/clap.py (make-tiny-packs)")
     write_manifest(pack_dir, m)
     return m, audio, text, tok
+
+
+def make_real_size_clap(pack_dir, seed=0):
+    """A benchmark CLAP pack with Xenova/clap-htsat-unfused's architecture and size, random weights (~0.6 GB).
+
+    The tokenizer is this module's small byte-level BPE (the real one has 50265 entries; the text tower's embedding
+    table has the real 50265 rows), so label prompts tokenize to about as many tokens as with RoBERTa's own.
+    Returns (manifest, encoder parameter counts {audio, text})."""
+    pack_dir = Path(pack_dir)
+    if pack_dir.exists():
+        shutil.rmtree(pack_dir)
+    pack_dir.mkdir(parents=True)
+    audio, text, _ = write_clap_folder(pack_dir / "clap", seed, real_size=True)
+    n = {"audio": sum(p.numel() for p in audio.parameters()), "text": sum(p.numel() for p in text.parameters())}
+    del audio, text
+    m = clap_manifest(
+        "clap-htsat-unfused-random", "CLAP HTSAT-unfused-sized, random weights (benchmark)",
+        f"Random weights with the architecture and size of Xenova/clap-htsat-unfused: HTSAT audio tower "
+        f"({n['audio'] / 1e6:.1f} M parameters: patch embeds 96, depths [2, 2, 6, 2], heads [4, 8, 16, 32], hidden 768, "
+        f"spec 256, window 8) and RoBERTa-base text tower ({n['text'] / 1e6:.1f} M parameters, 12 x 768), 512-d "
+        "projections, in the transformers.js layout. Benchmarks only: its scores mean nothing.",
+        REAL_PROJECTION_DIM, "training/moodshelf_train/clap.py (make-clap-pack --real-size)")
+    write_manifest(pack_dir, m)
+    return m, n
 
 
 # ------------------------------------------------------------------------------------------------ runtime

@@ -160,7 +160,46 @@ def _evaluate_clap(a):
     print(f"wall time {time.time() - t:.1f}s")
 
 
+def _make_clap_pack(a):
+    from .clap import make_real_size_clap, make_tiny_clap
+    from .packs import pack_size
+
+    t = time.time()
+    if a.real_size:
+        m, n = make_real_size_clap(a.out, seed=a.seed)
+        print(f"wrote {a.out}: {pack_size(a.out) / 1e6:.1f} MB, audio tower {n['audio'] / 1e6:.1f} M parameters, "
+              f"text tower {n['text'] / 1e6:.1f} M, {time.time() - t:.0f}s")
+    else:
+        make_tiny_clap(a.out, seed=a.seed)
+        print(f"wrote {a.out}: {pack_size(a.out) / 1e3:.1f} kB (tiny), {time.time() - t:.0f}s")
+
+
+def _make_label_encoder(a):
+    from .minilm import build_minilm_random
+
+    if not a.real_size:
+        sys.exit("make-label-encoder writes the MiniLM-sized encoder only: pass --real-size")
+    t = time.time()
+    dim, n = build_minilm_random(a.out, seed=a.seed)
+    print(f"wrote {a.out}: {dim}-d, {n / 1e6:.1f} M parameters, {time.time() - t:.0f}s")
+
+
 def add_commands(sub):
+    s = sub.add_parser("make-clap-pack", help="a CLAP pack with random weights (kind 'clap'; --real-size: "
+                                              "Xenova/clap-htsat-unfused's architecture and size, for benchmarks)")
+    s.add_argument("--real-size", action="store_true",
+                   help="HTSAT + RoBERTa-base, 512-d, ~0.6 GB (default: the tiny test pack)")
+    s.add_argument("--out", required=True, help="pack folder (replaced)")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(fn=_make_clap_pack)
+
+    s = sub.add_parser("make-label-encoder", help="a label encoder with all-MiniLM-L6-v2's size (6 x 384) and random "
+                                                  "weights, transformers.js layout, for benchmarks")
+    s.add_argument("--real-size", action="store_true", required=True)
+    s.add_argument("--out", required=True, help="folder (config.json, tokenizer.json, onnx/model.onnx)")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(fn=_make_label_encoder)
+
     s = sub.add_parser("reproduce", help="leave-one-dataset-out table (paper protocol) + run folder + pack")
     s.add_argument("--synthetic", action="store_true", help="synthetic multi-dataset features (planted structure)")
     s.add_argument("--config", help="config JSON path or name in training/configs (default synthetic|paper)")

@@ -148,7 +148,8 @@ def make_tiny_packs(out_dir):
 
 def make_mert_random_pack(out_dir, seed=0, head_kind="mlp"):
     """MERT-v1-95M-shaped encoder with random weights (~380 MB), random 3072->384 MLP head per the paper, and a
-    small random BERT label encoder with hidden 384 (so dims match). For benchmarks; never commit it."""
+    random label encoder with all-MiniLM-L6-v2's architecture and size (6 x 384, minilm.py). For benchmarks; never
+    commit it."""
     pack_dir = Path(out_dir)
     if pack_dir.exists():
         shutil.rmtree(pack_dir)
@@ -158,15 +159,17 @@ def make_mert_random_pack(out_dir, seed=0, head_kind="mlp"):
     n_params = sum(p.numel() for p in hubert.parameters())
     export_encoder(hubert, pack_dir / "audio" / "encoder.onnx", 24000, seconds=1.0)
     del hubert
-    dim, _, _ = build_tiny_bert(pack_dir / "label-encoder", hidden=384, layers=1, heads=6, intermediate=512, seed=seed + 2,
-                                init_range=0.1)
+    from .minilm import build_minilm_random
+
+    dim, _ = build_minilm_random(pack_dir / "label-encoder", seed=seed + 2)
     torch.manual_seed(seed + 3)
     head = MLPHead(3072, 384).eval()
     export_head(head, 3072, pack_dir / "head" / "head.onnx")
     manifest = _joint_manifest(
         "mert-random", "MERT-v1-95M-shaped encoder, random weights (benchmark)",
         f"HubertModel with MERT-v1-95M's shape ({n_params / 1e6:.1f} M parameters, 12 x 768, 24 kHz), random weights; "
-        "random paper-sized MLP head 3072->3072->3072->384; tiny random BERT label encoder (384-d). Benchmarks only.",
+        "random paper-sized MLP head 3072->3072->3072->384; random label encoder with all-MiniLM-L6-v2's size "
+        "(BERT 6 x 384, vocabulary 30522). Benchmarks only.",
         24000, [3, 6, 9, 12], 768, 3072, 384, "training/moodshelf_train/tiny.py (export-encoder --random-init)")
     write_manifest(pack_dir, manifest)
     return pack_size(pack_dir), n_params

@@ -187,3 +187,82 @@ def test_evaluate_clap_cli_uses_the_trainer_split(tmp_path):
     want = {n: len(clap_samples(d, 2, 3, train_config(cfg))[0]) for n, d in datasets.items()}
     assert got == want
     assert got["cal500"] != len(clap_samples(datasets["cal500"], 2, 3)[0])  # not the default split settings
+
+
+# ------------------------------------------------------------------------------ real-size benchmark packs
+
+def test_real_size_clap_has_the_published_architecture_and_size():
+    """make-clap-pack --real-size: laion/clap-htsat-unfused's config (Xenova/clap-htsat-unfused converts it) and
+    its size: 153.5 M parameters (the checkpoint's model.safetensors is 614 MB of float32), an HTSAT audio tower of
+    11.82 GFLOP per 10 s segment (the figure bench:analyze counts from the exported ONNX graph)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from moodshelf_train.clap import build_real_size_clap_models
+
+    audio, text, cfg = build_real_size_clap_models(0)
+    a, t = cfg.audio_config, cfg.text_config
+    assert (a.spec_size, a.window_size, a.patch_size, a.num_mel_bins, a.patch_embeds_hidden_size, a.hidden_size) == (
+        256, 8, 4, 64, 96, 768)
+    assert a.depths == [2, 2, 6, 2] and a.num_attention_heads == [4, 8, 16, 32] and not a.enable_fusion
+    assert (t.vocab_size, t.hidden_size, t.num_hidden_layers, t.num_attention_heads, t.intermediate_size,
+            t.max_position_embeddings) == (50265, 768, 12, 12, 3072, 514)
+    assert cfg.projection_dim == a.projection_dim == t.projection_dim == 512
+    n_audio = sum(p.numel() for p in audio.parameters())
+    n_text = sum(p.numel() for p in text.parameters())
+    assert 153.0e6 < n_audio + n_text < 154.0e6 and 27e6 < n_audio < 29e6
+    with torch.no_grad(), FlopCounterMode(display=False) as fc:
+        e = audio(input_features=torch.zeros(1, 1, 1001, 64)).audio_embeds
+    assert e.shape == (1, 512)
+    assert fc.get_total_flops() == 11_816_665_088
+
+
+def test_make_clap_pack_real_size_layout(tmp_path, monkeypatch):
+    """The real-size generator's layout, manifest and 512-d towers, run through the CLI with the towers shrunk
+    (the full-size export takes ~40 s and 0.6 GB; bench:analyze runs it)."""
+    from moodshelf_train import clap
+    from moodshelf_train.__main__ import main
+
+    monkeypatch.setitem(clap.REAL_AUDIO_CONFIG, "patch_embeds_hidden_size", 8)
+    monkeypatch.setitem(clap.REAL_AUDIO_CONFIG, "hidden_size", 64)
+    monkeypatch.setitem(clap.REAL_AUDIO_CONFIG, "depths", [1, 1, 1, 1])
+    monkeypatch.setitem(clap.REAL_AUDIO_CONFIG, "num_attention_heads", [1, 1, 2, 2])
+    for k, v in dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64).items():
+        monkeypatch.setitem(clap.REAL_TEXT_CONFIG, k, v)
+    out = tmp_path / "clap-random"
+    main(["make-clap-pack", "--real-size", "--out", str(out)])
+    assert verify_pack(out) == []
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["id"] == "clap-htsat-unfused-random" and m["kind"] == "clap"
+    assert m["head"] == {"type": "identity", "outputDim": 512} and m["labelEncoder"]["dim"] == 512
+    assert m["audio"]["encoder"] == "clap/onnx/audio_model.onnx" and m["audio"]["sampleRate"] == 48000
+    cfg = json.loads((out / "clap" / "config.json").read_text())
+    assert cfg["projection_dim"] == 512 and cfg["text_config"]["vocab_size"] == 50265
+    assert json.loads((out / "clap" / "tokenizer_config.json").read_text())["model_max_length"] == 512
+    c = OnnxClap(out)
+    assert c.embed_texts(["sad"]).shape == (1, 512)
+    assert c.embed_audio([reference_waveform(48000, 10)]).shape == (1, 512)
+
+
+def test_minilm_sized_label_encoder(tmp_path):
+    """make-label-encoder --real-size: all-MiniLM-L6-v2's BertModel (6 x 384, 12 heads, 1536, 512 positions, 30522
+    tokens; 22,565,376 parameters without the pooler it does not use) in the transformers.js layout."""
+    from moodshelf_train.__main__ import main
+    from moodshelf_train.label_encoder import OnnxLabelEncoder
+
+    out = tmp_path / "minilm"
+    main(["make-label-encoder", "--real-size", "--out", str(out)])
+    cfg = json.loads((out / "config.json").read_text())
+    assert (cfg["num_hidden_layers"], cfg["hidden_size"], cfg["num_attention_heads"], cfg["intermediate_size"],
+            cfg["max_position_embeddings"], cfg["vocab_size"]) == (6, 384, 12, 1536, 512, 30522)
+    tok = json.loads((out / "tokenizer.json").read_text())
+    assert len(tok["model"]["vocab"]) == 30522
+    from transformers import BertConfig, BertModel
+
+    n = sum(p.numel() for p in BertModel(BertConfig(**{k: cfg[k] for k in (
+        "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+        "max_position_embeddings", "type_vocab_size")}), add_pooling_layer=False).parameters())
+    assert n == 22_565_376
+    le = OnnxLabelEncoder(out)
+    e = le.embed(["sad", "rainy sunday"])
+    assert e.shape == (2, 384) and np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5)
+    assert 1 not in le.encode_ids("rainy sunday")  # no [UNK]

@@ -1,7 +1,7 @@
 import { handler, id, int, opt, params, text } from '../kernel/schema.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { getTrack, type Track } from '../tracks/queries.js';
-import { percentileOf, percentiles, scoreTracks } from './scoring.js';
+import { percentileOf, rankScores, scoreTracks } from './scoring.js';
 import { trackLabelScores, voteTags } from './song-tags.js';
 import { dot } from './vectors.js';
 import type { ScoringDeps } from './scoring-deps.js';
@@ -63,16 +63,32 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
     return s;
   };
 
-  /** All analysed tracks ranked for a label text, with raw cosine and library percentile. */
+  /**
+   * All analysed tracks ranked for a label text, with raw cosine and library percentile. A label never
+   * seen before is encoded first: the encoder runs on ONNX Runtime's threads while this thread brings the
+   * index up to date (the whole load, on the first request after a start).
+   */
   const rankLabel = async (label: string): Promise<LabelRanking['ranking']> => {
     const { pack } = scoring.models.active();
+    const vector = labelVectors(scoring.db, pack.key, scoring.models.activeModel(), [label]);
+    // A cached vector is there within microtasks; else this waits one turn, in which the encoder starts.
+    const settled = vector.then(
+      () => true,
+      () => true,
+    );
+    const turn = new Promise<false>((resolve) => setImmediate(() => resolve(false)));
+    if (!(await Promise.race([settled, turn]))) scoring.index.get(pack.key); // while the encoder runs
+    const [v] = await vector;
+    // Again after the wait (cheap when nothing changed): a track committed meanwhile is ranked too.
     const index = scoring.index.get(pack.key);
-    const [v] = await labelVectors(scoring.db, pack.key, scoring.models.activeModel(), [label]);
     const scores = scoreTracks(index, v as Float32Array);
-    const pct = percentiles(scores);
-    return Array.from({ length: scores.length }, (_, i) => i)
-      .sort((a, b) => (scores[b] as number) - (scores[a] as number))
-      .map((i) => ({ trackId: index.trackIds[i] as number, score: scores[i] as number, percentile: pct[i] as number }));
+    const { order, percentiles: pct } = rankScores(scores);
+    const ranking = new Array<LabelRanking['ranking'][number]>(order.length);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] as number;
+      ranking[k] = { trackId: index.trackIds[i] as number, score: scores[i] as number, percentile: pct[i] as number };
+    }
+    return ranking;
   };
 
   return {
@@ -96,7 +112,7 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
       return {
         trackId,
         packKey: t.packKey,
-        segments: t.segs.map((s) => ({ index: index.segIndex[s] as number, start: index.segStart[s] as number })),
+        segments: t.segs.map((s) => ({ index: s.index, start: s.start })),
         labels,
         tags: voteTags(t.vocabs, t.labels, t.segmentScores),
       };

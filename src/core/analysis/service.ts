@@ -3,8 +3,10 @@ import { hostname } from 'node:os';
 import type { Db } from '../kernel/database.js';
 import type { Emitter } from '../kernel/events.js';
 import type { AnalysisEvents } from './events.js';
-import { decodeSegments } from '../audio/decode.js';
-import { DEFAULT_POLICY, planSegments, type SegmentPolicy } from '../audio/segments.js';
+import type { DecodedSegments } from '../audio/decode.js';
+import { createDecodePool, defaultDecodeWorkers, type DecodePool } from '../audio/decode-pool.js';
+import { createEmbedder, defaultInferenceWorker, type Embedder } from './inference.js';
+import { DEFAULT_POLICY, planSegments, type SegmentPolicy, type SegmentSpec } from '../audio/segments.js';
 import type { ModelService } from '../model/service.js';
 import { getTrack } from '../tracks/queries.js';
 import { UserError, errorMessage } from '../kernel/errors.js';
@@ -24,6 +26,40 @@ import {
 
 /** How long a claimed queue row stays this process's without renewal (renewed every third of it while working). */
 const LEASE_MS = 60_000;
+
+/**
+ * How far the decoding runs ahead of the encoder: at most this many tracks claimed beyond the one being
+ * embedded, and no new one once this many segments wait (a full-policy track holds one per 10 s).
+ */
+const AHEAD_TRACKS = 2;
+const AHEAD_SEGMENTS = 64;
+
+/** What the audio side made of one claimed track, ready for the encoder. */
+type Prepared =
+  /** The track cannot be analysed (gone from the library, unreadable at the last scan). */
+  | { kind: 'unreadable'; reason: string }
+  | {
+      kind: 'decoded';
+      /** The model settings the windows were planned and decoded for (checked again before embedding). */
+      plannedFor: string;
+      todo: SegmentSpec[];
+      decoded: DecodedSegments;
+    }
+  | { kind: 'failed'; err: unknown };
+
+/** A claimed queue row and its decode in flight. */
+interface Claimed {
+  trackId: number;
+  policy: string;
+  title: string | null;
+  /** Segments this track will add (for the AHEAD_SEGMENTS bound). */
+  segments: number;
+  prepared: Promise<Prepared>;
+  /** Stops this track's decode when the run drops it (pause, cancel, close). */
+  abort: AbortController;
+  /** Stops the renewal and detaches from the run's signal. */
+  release(): void;
+}
 
 /**
  * False when a lease owner (`host:pid:uuid`) is a process on this machine that no longer runs, so a killed
@@ -101,7 +137,20 @@ export interface AnalysisService {
    * through a pause, and through a run that starts while the previous one is ending.
    */
   whenIdle(): Promise<AnalysisSummary>;
+  /**
+   * Where the pipeline runs: decode worker threads running, decodes answered by them and in this thread so
+   * far, and whether the last embedding ran in the inference worker.
+   */
+  pipeline(): AnalysisPipelineInfo;
   close(): Promise<void>;
+}
+
+/** See AnalysisService.pipeline. */
+export interface AnalysisPipelineInfo {
+  decodeWorkers: number;
+  decodedInWorkers: number;
+  decodedInThread: number;
+  encoderInWorker: boolean;
 }
 
 /** Creates the analysis service. `autoResume` starts a queue left over from a previous run. */
@@ -110,7 +159,14 @@ export function createAnalysisService(
   events: Emitter<AnalysisEvents>,
   log: Logger,
   models: ModelService,
-  options: { autoResume?: boolean; defaultPolicy?: () => string } = {},
+  options: {
+    autoResume?: boolean;
+    defaultPolicy?: () => string;
+    /** Decode worker threads (default: defaultDecodeWorkers(), MOODSHELF_DECODE_WORKERS; 0 decodes in this thread). */
+    decodeWorkers?: number;
+    /** Embed in a worker thread (default: defaultInferenceWorker(), MOODSHELF_INFERENCE_WORKER; false: this thread). */
+    inferenceWorker?: boolean;
+  } = {},
 ): AnalysisService {
   let state: AnalysisProgress['state'] = 'idle';
   let loop: Promise<AnalysisSummary> | null = null;
@@ -124,6 +180,13 @@ export function createAnalysisService(
   let busyMs = 0;
   let closed = false;
   const watchers = new Set<(p: AnalysisProgress) => void>();
+  /** Started with the first run and kept until close (a worker's start-up costs a fraction of a second). */
+  let pool: DecodePool | null = null;
+  const decodePool = (): DecodePool => (pool ??= createDecodePool(options.decodeWorkers ?? defaultDecodeWorkers(), log.child('decode')));
+  /** The encoder, in a worker thread of its own (inference.ts); started with the first embedding. */
+  let embedderInstance: Embedder | null = null;
+  const embedder = (): Embedder =>
+    (embedderInstance ??= createEmbedder(models, log.child('inference'), { worker: options.inferenceWorker ?? defaultInferenceWorker() }));
   const progress = throttle<AnalysisProgress>((p) => {
     events.emit('analysis-progress', p);
     for (const w of watchers) {
@@ -161,48 +224,107 @@ export function createAnalysisService(
     };
   };
 
-  const processOne = async (key: string, trackId: number, policy: string, signal: AbortSignal): Promise<void> => {
-    const track = getTrack(db, trackId);
-    if (!track || track.status !== 'ok') {
-      recordAnalysisFailure(
-        db,
-        trackId,
-        key,
-        track ? `The file could not be read: ${track.error ?? track.status}` : 'The track is no longer in the library',
-      );
+  /** The model settings a track's windows depend on. */
+  const audioSettings = (): { key: string; audio: ReturnType<ModelService['active']>['manifest']['audio'] } => {
+    const { pack, manifest } = models.active();
+    const a = manifest.audio;
+    return { key: `${pack.key}|${a.sampleRate}|${a.segmentSeconds}|${a.hopSeconds}`, audio: a };
+  };
+
+  /** Plans a track's missing windows and decodes them (in a decode worker), never rejecting. */
+  const prepare = async (key: string, trackId: number, policy: string, signal: AbortSignal): Promise<Prepared> => {
+    try {
+      const track = getTrack(db, trackId);
+      if (!track || track.status !== 'ok') {
+        return {
+          kind: 'unreadable',
+          reason: track ? `The file could not be read: ${track.error ?? track.status}` : 'The track is no longer in the library',
+        };
+      }
+      const settings = audioSettings();
+      const a = settings.audio;
+      const plan = planSegments(track.duration ?? 0, parsePolicy(policy), a.segmentSeconds, a.hopSeconds);
+      const have = storedSegmentIndexes(db, trackId, key);
+      const todo = plan.filter((s) => !have.has(s.index));
+      const decoded: DecodedSegments = todo.length
+        ? await decodePool().decode(
+            track.path,
+            todo,
+            { targetRate: a.sampleRate, segmentSeconds: a.segmentSeconds, duration: track.duration ?? undefined },
+            signal,
+          )
+        : { sampleRate: a.sampleRate, sourceRate: a.sampleRate, segments: [], method: 'pcm', decodedSamples: 0 };
+      return { kind: 'decoded', plannedFor: settings.key, todo, decoded };
+    } catch (err) {
+      return { kind: 'failed', err };
+    }
+  };
+
+  /** Claims the next queue row (not one this run already holds) and starts its decode, or returns null. */
+  const claim = (key: string, skip: Set<number>, held: Claimed[], runSignal: AbortSignal): Claimed | null => {
+    const item = claimNext(db, key, leaseOwner, LEASE_MS, new Set([...skip, ...held.map((h) => h.trackId)]), leaseOwnerAlive);
+    if (!item) return null;
+    const track = getTrack(db, item.trackId);
+    let segments = 1;
+    try {
+      const a = audioSettings().audio;
+      segments = planSegments(track?.duration ?? 0, parsePolicy(item.policy), a.segmentSeconds, a.hopSeconds).length;
+    } catch {
+      // prepare() reports it.
+    }
+    const abort = new AbortController();
+    const onRunAbort = (): void => abort.abort();
+    runSignal.addEventListener('abort', onRunAbort, { once: true });
+    const renew = setInterval(() => renewLease(db, key, item.trackId, leaseOwner, LEASE_MS), LEASE_MS / 3);
+    return {
+      trackId: item.trackId,
+      policy: item.policy,
+      title: track && track.status === 'ok' ? (track.title ?? track.path) : null,
+      segments,
+      prepared: prepare(key, item.trackId, item.policy, abort.signal),
+      abort,
+      release() {
+        clearInterval(renew);
+        runSignal.removeEventListener('abort', onRunAbort);
+      },
+    };
+  };
+
+  /** Embeds and commits a prepared track (or records why it cannot be analysed). */
+  const finishTrack = async (key: string, item: Claimed, signal: AbortSignal): Promise<void> => {
+    let prepared = await item.prepared;
+    if (signal.aborted) return;
+    if (prepared.kind === 'unreadable') {
+      recordAnalysisFailure(db, item.trackId, key, prepared.reason);
       return;
     }
-    current = { id: trackId, title: track.title ?? track.path };
-    const model = models.activeModel();
-    const a = model.manifest.audio;
-    const plan = planSegments(track.duration ?? 0, parsePolicy(policy), a.segmentSeconds, a.hopSeconds);
-    const have = storedSegmentIndexes(db, trackId, key);
-    const todo = plan.filter((s) => !have.has(s.index));
-    const t0 = performance.now();
-    const decoded = todo.length
-      ? await decodeSegments(track.path, todo, {
-          targetRate: a.sampleRate,
-          segmentSeconds: a.segmentSeconds,
-          duration: track.duration ?? undefined,
-          signal,
-        })
-      : { segments: [] };
-    if (signal.aborted) return;
-    const vectors = await model.embedAudio(decoded.segments.map((s) => s.samples));
+    if (prepared.kind === 'decoded' && prepared.plannedFor !== audioSettings().key) {
+      // The active pack changed while this track waited: plan and decode it again for the new one.
+      prepared = await prepare(key, item.trackId, item.policy, signal);
+      if (signal.aborted) return;
+    }
+    if (prepared.kind === 'failed') throw prepared.err;
+    if (prepared.kind !== 'decoded') return;
+    const { decoded, todo } = prepared;
+    // The samples go to the inference worker (transferred): only the windows' specs are used below.
+    const vectors = await embedder().embed(decoded.segments.map((s) => s.samples));
     if (signal.aborted) return;
     commitTrackAnalysis(
       db,
-      trackId,
+      item.trackId,
       key,
-      policy,
+      item.policy,
       decoded.segments.map((s, i) => ({ index: s.spec.index, start: s.spec.start, embedding: vectors[i] as Float32Array })),
     );
-    const secs = (performance.now() - t0) / 1000;
-    if (todo.length > 0 && secs > 0)
-      segmentsPerSecond = segmentsPerSecond === 0 ? todo.length / secs : 0.7 * segmentsPerSecond + 0.3 * (todo.length / secs);
     summary.segments += todo.length;
   };
 
+  /**
+   * One run of the queue as a pipeline: up to AHEAD_TRACKS claimed tracks are decoded (in decode workers)
+   * while the encoder embeds the current one, so it rarely waits for audio and this thread stays free for
+   * requests. Tracks finish in claim order; each keeps its lease renewed until it is committed or dropped.
+   * A pause, cancel or close drops the tracks claimed ahead (their decodes stop, their leases go back).
+   */
   const run = async (): Promise<AnalysisSummary> => {
     const key = activeKey();
     summary = emptySummary(key);
@@ -211,21 +333,57 @@ export function createAnalysisService(
     const skip = new Set<number>();
     abort = new AbortController();
     const signal = abort.signal;
+    const ahead: Claimed[] = [];
+    /** The track being embedded (claimed, not in `ahead` any more). */
+    let inHand: Claimed | null = null;
+    let drained = false;
+    const fill = (): void => {
+      while (key && !drained && !signal.aborted && !closed && state === 'running') {
+        const waiting = ahead.reduce((n, c) => n + c.segments, 0);
+        if (ahead.length >= AHEAD_TRACKS || (ahead.length > 0 && waiting >= AHEAD_SEGMENTS)) return;
+        const next = claim(key, skip, inHand ? [inHand, ...ahead] : ahead, signal);
+        if (!next) {
+          drained = true;
+          return;
+        }
+        ahead.push(next);
+      }
+    };
+    const dropAhead = (): void => {
+      for (const c of ahead.splice(0)) {
+        c.abort.abort();
+        c.release();
+      }
+      drained = false;
+      try {
+        releaseLeases(db, leaseOwner);
+      } catch (err) {
+        log.warn('could not release analysis leases', { err: errorMessage(err) });
+      }
+    };
     try {
       while (key && !closed) {
         if (state === 'paused') {
+          // Give the tracks claimed ahead back to the queue while paused.
+          dropAhead();
           progress.push(status());
           progress.flush();
           await new Promise<void>((r) => (resumeWaiter = r));
           continue;
         }
         if (signal.aborted) break;
-        const item = claimNext(db, key, leaseOwner, LEASE_MS, skip, leaseOwnerAlive);
+        // A queue that ran dry may have been given more since (a start during the run).
+        if (ahead.length === 0) drained = false;
+        fill();
+        const item = ahead.shift();
         if (!item) break;
+        inHand = item;
+        fill();
         const t0 = Date.now();
-        const renew = setInterval(() => renewLease(db, key, item.trackId, leaseOwner, LEASE_MS), LEASE_MS / 3);
+        const segmentsBefore = summary.segments;
+        current = item.title === null ? null : { id: item.trackId, title: item.title };
         try {
-          await processOne(key, item.trackId, item.policy, signal);
+          await finishTrack(key, item, signal);
           if (signal.aborted) break;
           const failedNow = db.prepare('SELECT error FROM analysis_failures WHERE track_id = ? AND pack_key = ?').get(item.trackId, key) as
             { error: string } | undefined;
@@ -247,13 +405,22 @@ export function createAnalysisService(
           events.emit('analysis-track-done', { trackId: item.trackId, ok: false, error: reason });
           log.warn('analysis failed for a track', { trackId: item.trackId, reason });
         } finally {
-          clearInterval(renew);
-          busyMs += Date.now() - t0;
+          inHand = null;
+          item.release();
+          const ms = Date.now() - t0;
+          busyMs += ms;
+          const done = summary.segments - segmentsBefore;
+          if (done > 0 && ms > 0)
+            segmentsPerSecond = segmentsPerSecond === 0 ? done / (ms / 1000) : 0.7 * segmentsPerSecond + 0.3 * (done / (ms / 1000));
           current = null;
         }
         progress.push(status());
       }
     } finally {
+      for (const c of [...(inHand ? [inHand] : []), ...ahead.splice(0)]) {
+        c.abort.abort();
+        c.release();
+      }
       try {
         releaseLeases(db, leaseOwner);
       } catch (err) {
@@ -340,11 +507,21 @@ export function createAnalysisService(
       while (state !== 'idle' && loop) last = await loop;
       return last;
     },
+    pipeline() {
+      return {
+        decodeWorkers: pool?.workers ?? 0,
+        decodedInWorkers: pool?.stats.inWorkers ?? 0,
+        decodedInThread: pool?.stats.inThread ?? 0,
+        encoderInWorker: embedderInstance?.inWorker ?? false,
+      };
+    },
     async close() {
       closed = true;
       abort?.abort();
       resumeWaiter?.();
       await loop?.catch(() => undefined);
+      await pool?.close();
+      await embedderInstance?.close();
     },
   };
   if (options.autoResume) {

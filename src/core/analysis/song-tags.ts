@@ -5,6 +5,7 @@ import { UserError } from '../kernel/errors.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import type { ScoringDeps } from './scoring-deps.js';
 import { songVote } from './scoring.js';
+import { trackSegments, type StoredSegment } from './store.js';
 import { dot } from './vectors.js';
 
 /** One label of a vocabulary with the text that is embedded for it. */
@@ -28,16 +29,9 @@ export function vocabularyLabels(vocabs: readonly Vocabulary[]): VocabularyLabel
   return vocabs.flatMap((v) => v.labels.map((l) => ({ vocabulary: v.id, label: l, text: embeddedText(l, v.descriptions?.[l]) })));
 }
 
-/** Rows of `index.segments` holding one track's segments, in time order. */
-export function segmentRows(index: EmbeddingIndex, row: number): number[] {
-  const from = index.segOffsets[row] as number;
-  const to = index.segOffsets[row + 1] as number;
-  return Array.from({ length: to - from }, (_, k) => from + k);
-}
-
 /** Cosine of each of a track's segments with one label vector, in time order. */
-export function segmentScoresFor(index: EmbeddingIndex, segs: readonly number[], vector: Float32Array): number[] {
-  return segs.map((s) => dot(index.segments, vector, s * index.dim));
+export function segmentScoresFor(segs: readonly StoredSegment[], vector: Float32Array): number[] {
+  return segs.map((s) => dot(s.embedding, vector));
 }
 
 /**
@@ -68,7 +62,8 @@ export interface TrackLabelScores {
   vocabs: Vocabulary[];
   labels: VocabularyLabel[];
   vectors: Float32Array[];
-  segs: number[];
+  /** The track's stored segments, in time order (read for this track only: the index holds none). */
+  segs: StoredSegment[];
   /** Per label (same order as `labels`), the cosine of each segment. */
   segmentScores: number[][];
 }
@@ -93,7 +88,7 @@ export async function trackLabelScores(deps: ScoringDeps, trackId: number, vocab
     { db, models },
     labels.map((l) => ({ vocabulary: l.vocabulary, name: l.label, text: l.text })),
   );
-  const segs = segmentRows(index, row);
-  const segmentScores = vectors.map((v) => segmentScoresFor(index, segs, v));
+  const segs = trackSegments(db, trackId, pack.key);
+  const segmentScores = vectors.map((v) => segmentScoresFor(segs, v));
   return { packKey: pack.key, index, row, vocabs, labels, vectors, segs, segmentScores };
 }

@@ -1,9 +1,16 @@
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { decodeChunked } from 'audio-decode';
+import { openByteReader } from './byte-reader.js';
+import { openFlacSeeker } from './flac-seek.js';
+import { openMpegSeeker } from './mpeg-seek.js';
+import { openOggSeeker } from './ogg-seek.js';
 import { openPcmFile } from './pcm-file.js';
 import { createResampler, exactContext, type Resampler } from './resample.js';
+import { downmix, type SeekCodec, type Seeker } from './seek.js';
 import type { SegmentSpec } from './segments.js';
+
+export { downmix };
 
 type DecoderFormat = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aiff' | 'wv' | 'wma';
 /** The format names audio-decode's types list; its runtime also registers 'wv' (WavPack), which they omit. */
@@ -25,11 +32,17 @@ const FORMAT_BY_EXTENSION: Record<string, DecoderFormat> = {
   '.wma': 'wma',
 };
 
+/** How a file's windows were read: by byte offset (PCM), by seeking in the compressed stream, or decoding from the start. */
+export type DecodeMethod = 'pcm' | 'seek' | 'stream';
+
 /** Mono segments at the model's rate, each exactly `segmentSeconds` long (zero-padded at the end). */
 export interface DecodedSegments {
   sampleRate: number;
   sourceRate: number;
   segments: { spec: SegmentSpec; samples: Float32Array }[];
+  method: DecodeMethod;
+  /** Source samples read or decoded (per channel): what the windows cost. */
+  decodedSamples: number;
 }
 
 /** Options for {@link decodeSegments}. */
@@ -39,6 +52,12 @@ export interface DecodeSegmentsOptions {
   /** Known duration in seconds (from the index): decoding stops there, guarding against trailing junk. */
   duration?: number;
   signal?: AbortSignal;
+  /**
+   * Read only the windows where the format allows (default true): WAV/AIFF by byte offset, MP3, FLAC and
+   * Ogg by seeking. False decodes them from the start of the file with the streaming decoder (the
+   * reference the direct and seeking reads are tested against).
+   */
+  seek?: boolean;
 }
 
 /** The decoder format for a path, or an error naming the file when the extension is unsupported. */
@@ -46,18 +65,6 @@ export function decoderFormat(path: string): DecoderFormat {
   const f = FORMAT_BY_EXTENSION[extname(path).toLowerCase()];
   if (!f) throw new Error(`${path}: unsupported audio format "${extname(path)}"`);
   return f;
-}
-
-/** Averages channels to mono (the paper's downmix). */
-export function downmix(channels: Float32Array[]): Float32Array {
-  const first = channels[0];
-  if (!first) return new Float32Array(0);
-  if (channels.length === 1) return first;
-  const out = new Float32Array(first.length);
-  for (const ch of channels) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + ((ch[i] ?? 0) as number);
-  const k = 1 / channels.length;
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * k;
-  return out;
 }
 
 interface Window {
@@ -89,19 +96,102 @@ async function oggDecoder(path: string, byName: DecoderFormat): Promise<DecoderF
   }
 }
 
+/** Formats a seeking decoder handles (see mpeg-seek.ts, flac-seek.ts, ogg-seek.ts). */
+const SEEKABLE = new Set<DecoderFormat>(['mp3', 'flac', 'opus', 'oga']);
+
 /**
  * Decodes the windows asked for, as mono segments at the model's rate. Uncompressed WAV/AIFF are read
- * straight from each window's byte offset; everything else is decoded as a stream from the start
- * (see decodeStreamed). Each window is then resampled to the model's rate with a band-limited filter.
+ * straight from each window's byte offset; MP3, FLAC, Ogg Opus and Ogg Vorbis are decoded only around
+ * the windows, found by seeking (decodeSeeking); everything else, and any file a seek cannot handle, is
+ * decoded as a stream from the start (decodeStreamed). Each window is then resampled to the model's rate
+ * with a band-limited filter.
  */
 export async function decodeSegments(path: string, specs: SegmentSpec[], options: DecodeSegmentsOptions): Promise<DecodedSegments> {
   const format = decoderFormat(path);
-  if (format === 'wav' || format === 'aiff') {
+  if ((format === 'wav' || format === 'aiff') && options.seek !== false) {
     const direct = await decodePcmSegments(path, specs, options);
     if (direct) return direct;
   }
   const codec = format === 'oga' || format === 'opus' ? await oggDecoder(path, format) : format;
+  if (options.seek !== false && SEEKABLE.has(codec)) {
+    const seeked = await decodeSeeking(path, codec as SeekCodec, specs, options);
+    if (seeked) return seeked;
+  }
   return decodeStreamed(path, codec, specs, options);
+}
+
+/** Windows closer than this are decoded in one span rather than by two seeks (seconds). */
+const MERGE_GAP_SECONDS = 2;
+/** The longest span decoded after one seek (seconds): an Ogg span is held until its end is reached. */
+const MAX_SPAN_SECONDS = 120;
+
+/** A stretch of source samples decoded after one seek, and the windows it fills. */
+interface Span {
+  from: number;
+  to: number;
+  windows: Window[];
+}
+
+/** Groups windows (in time order) into spans: neighbours within MERGE_GAP share one. */
+function planSpans(windows: Window[], rate: number): Span[] {
+  const spans: Span[] = [];
+  const sorted = [...windows].sort((a, b) => a.from - b.from);
+  for (const w of sorted) {
+    const last = spans.at(-1);
+    if (last && w.from - last.to <= MERGE_GAP_SECONDS * rate && w.to - last.from <= MAX_SPAN_SECONDS * rate) {
+      last.to = Math.max(last.to, w.to);
+      last.windows.push(w);
+    } else spans.push({ from: w.from, to: w.to, windows: [w] });
+  }
+  return spans;
+}
+
+async function openSeeker(codec: SeekCodec, reader: Awaited<ReturnType<typeof openByteReader>>): Promise<Seeker | null> {
+  if (codec === 'mp3') return openMpegSeeker(reader);
+  if (codec === 'flac') return openFlacSeeker(reader);
+  return openOggSeeker(reader, codec);
+}
+
+/**
+ * Decodes each window's stretch of a compressed file after a seek, or returns null when the file cannot be
+ * decoded that way (the caller then decodes it from the start). Any failure other than cancellation or a
+ * file that cannot be opened also returns null: the decode from the start then reports the file's real
+ * problem, as before seeking existed.
+ */
+async function decodeSeeking(
+  path: string,
+  codec: SeekCodec,
+  specs: SegmentSpec[],
+  options: DecodeSegmentsOptions,
+): Promise<DecodedSegments | null> {
+  const reader = await openByteReader(path);
+  try {
+    const seeker = await openSeeker(codec, reader);
+    if (!seeker) return null;
+    const sourceRate = seeker.sampleRate;
+    if (!Number.isInteger(sourceRate) || sourceRate <= 0) return null;
+    const resampler = createResampler(sourceRate, options.targetRate);
+    const windows = makeWindows(specs, sourceRate, options.segmentSeconds, exactContext(resampler).source);
+    const limit = options.duration ? Math.ceil(options.duration * sourceRate) : Number.POSITIVE_INFINITY;
+    let decoded = 0;
+    for (const span of planSpans(windows, sourceRate)) {
+      if (options.signal?.aborted) throw new Error('cancelled');
+      const to = Math.min(span.to, limit);
+      if (span.from >= to) continue;
+      decoded += await seeker.decodeSpan(
+        Math.max(0, span.from),
+        to,
+        (start, mono) => copyIntoWindows(span.windows, mono.subarray(0, Math.max(0, Math.min(mono.length, limit - start))), start),
+        options.signal,
+      );
+    }
+    return { ...finish(resampler, windows, sourceRate, options), method: 'seek', decodedSamples: decoded };
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    return null;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Reads each window of a plain PCM file by offset; null when the file is not plain PCM. */
@@ -114,18 +204,26 @@ async function decodePcmSegments(path: string, specs: SegmentSpec[], options: De
     const windows = makeWindows(specs, sourceRate, options.segmentSeconds, exactContext(resampler).source);
     const limit = options.duration ? Math.min(pcm.layout.frames, Math.ceil(options.duration * sourceRate)) : pcm.layout.frames;
     if (limit <= 0) throw new Error(`${path}: no audio could be decoded`);
+    let read = 0;
     for (const w of windows) {
       if (options.signal?.aborted) throw new Error('cancelled');
       const from = Math.max(0, w.from);
-      w.buf.set(await pcm.readMono(from, Math.min(w.to, limit)), from - w.from);
+      const mono = await pcm.readMono(from, Math.min(w.to, limit));
+      w.buf.set(mono, from - w.from);
+      read += mono.length;
     }
-    return finish(resampler, windows, sourceRate, options);
+    return { ...finish(resampler, windows, sourceRate, options), method: 'pcm', decodedSamples: read };
   } finally {
     await pcm.close();
   }
 }
 
-function finish(rs: Resampler, windows: Window[], sourceRate: number, options: DecodeSegmentsOptions): DecodedSegments {
+function finish(
+  rs: Resampler,
+  windows: Window[],
+  sourceRate: number,
+  options: DecodeSegmentsOptions,
+): Omit<DecodedSegments, 'method' | 'decodedSamples'> {
   const outLen = Math.round(options.segmentSeconds * options.targetRate);
   return {
     sampleRate: options.targetRate,
@@ -173,7 +271,7 @@ async function decodeStreamed(
     stream.destroy();
   }
   if (!windows || !resampler) throw new Error(`${path}: no audio could be decoded`);
-  return finish(resampler, windows, sourceRate, options);
+  return { ...finish(resampler, windows, sourceRate, options), method: 'stream', decodedSamples: position };
 }
 
 function makeWindows(specs: SegmentSpec[], rate: number, seconds: number, context: number): Window[] {

@@ -1,7 +1,9 @@
 // The library table's data: a sparse, paged window over the query's rows. Column sorts page through
-// tracks-list as rows scroll into view; a label sort ranks with scores-top (a quick first page, then
-// the whole ranking); filters the core does not offer (artist, genre, year, analysed) load the query
-// once and filter here.
+// tracks-list as rows scroll into view. A label sort asks scores-top for the first screen with its
+// records, then scores-label for the whole ranking as ids and scores (no 50,000 records over the
+// channel), then, in the background, the records of the best-ranked 1,000 rows in one request; deeper
+// rows' records are fetched by id as they come into view. Filters the core does not offer (artist,
+// genre, year, analysed) load the query once and filter here.
 import { getBridge } from './bridge.js';
 import type { Track } from './types.js';
 
@@ -39,16 +41,17 @@ export function defaultQuery(): LibraryQuery {
 
 /** Rows per tracks-list page. */
 export const PAGE_SIZE = 200;
-/** Rows scores-top returns first, so a label sort shows at once. */
-const FIRST_RANK_PAGE = 300;
-/** The largest ranking scores-top returns. */
-const MAX_RANK = 100_000;
-
-/** A row's label score while the table is sorted by a label. */
-export interface RowScore {
-  score: number;
-  percentile: number;
-}
+/** Rows scores-top returns first with their records, so a label sort shows its first screen at once. */
+const FIRST_RANK_PAGE = 100;
+/**
+ * The best-ranked rows whose records come in one request once the ranking is in (where people look
+ * first); the rest come by id as they show.
+ */
+const PREFETCH_RANK = 1000;
+/** Track records fetched at once for ranked rows coming into view. */
+const RECORD_FETCHES = 12;
+/** How long a view flying past must rest before the rows in it are loaded. */
+const FLING_SETTLE_MS = 80;
 
 function needsClientFilter(q: LibraryQuery): boolean {
   return q.artist.trim() !== '' || q.genre.trim() !== '' || q.year.trim() !== '' || q.analysed !== 'all';
@@ -66,13 +69,6 @@ function matchesYear(year: number | null, wanted: string): boolean {
   return year !== null && String(year) === w;
 }
 
-function matchesSearch(t: Track, search: string): boolean {
-  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return true;
-  const hay = `${t.title ?? ''} ${t.artist ?? ''} ${t.album ?? ''} ${t.albumArtist ?? ''}`.toLowerCase();
-  return words.every((w) => hay.includes(w));
-}
-
 /**
  * A reactive, sparse view of the rows a query matches. `rows[i]` is undefined until its page arrives;
  * `ensure(from, to)` asks for the pages covering a visible range.
@@ -84,7 +80,7 @@ export class LibrarySource {
   version = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
-  /** Whether the whole ranking (label sort) or the whole filtered set has arrived. */
+  /** Whether the whole ranking (label sort) or the whole filtered set has arrived (page loads aside). */
   complete = $state(false);
   /** A note about what the rows are (label sorts cover analysed tracks only). */
   note = $state<string | null>(null);
@@ -92,9 +88,18 @@ export class LibrarySource {
   #rows: (Track | undefined)[] = [];
   // Plain collections on purpose: `version` signals changes, so 50,000 entries carry no signal each.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  #scores = new Map<number, RowScore>();
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pagesRequested = new Set<number>();
+  /** A label sort's rows: track id, score and percentile per row (records come by id as rows show). */
+  #ranked: { ids: Int32Array; scores: Float32Array; percentiles: Float32Array } | null = null;
+  /** Whether the ranked rows' records load as they come into view (no filter needs them all). */
+  #lazyRecords = false;
+  /** The rows in view, whose records are fetched first. */
+  #want: [number, number] = [0, 0];
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #recordsRequested = new Set<number>();
+  #fetching = 0;
+  #flingTimer: ReturnType<typeof setTimeout> | null = null;
+  #bumpPending = false;
   #query: LibraryQuery = defaultQuery();
   #generation = 0;
   #analysed: Set<number> | null = null;
@@ -106,14 +111,30 @@ export class LibrarySource {
     return this.#rows[index];
   }
 
-  /** A track's score for the label the table is sorted by. */
-  score(trackId: number): RowScore | undefined {
-    return this.#scores.get(trackId);
+  /**
+   * The raw score (mean cosine) of the row at `index` for the label the table is sorted by. Numbers, not
+   * an object: a row that re-reads them re-renders only when they change.
+   */
+  scoreAt(index: number): number | undefined {
+    const r = this.#ranked;
+    return r && index >= 0 && index < r.ids.length ? r.scores[index] : undefined;
   }
 
-  /** The loaded rows (for select-all and batch actions). */
-  loadedRows(): Track[] {
-    return this.#rows.filter((t): t is Track => t !== undefined);
+  /** The library percentile (0-100) of the row at `index` for the label the table is sorted by. */
+  percentileAt(index: number): number | undefined {
+    const r = this.#ranked;
+    return r && index >= 0 && index < r.ids.length ? r.percentiles[index] : undefined;
+  }
+
+  /** The track id of the row at `index` when known (its record loaded, or a ranked row), else undefined. */
+  idAt(index: number): number | undefined {
+    return this.#rows[index]?.id ?? (this.#ranked && index < this.#ranked.ids.length ? this.#ranked.ids[index] : undefined);
+  }
+
+  /** The ids of every row known (for select-all): a ranking's all, a paged list's loaded pages. */
+  knownIds(): number[] {
+    if (this.#ranked) return Array.from(this.#ranked.ids);
+    return this.#rows.flatMap((t) => (t ? [t.id] : []));
   }
 
   /** The index of a track among the loaded rows, or -1. */
@@ -127,7 +148,12 @@ export class LibrarySource {
     this.#query = structuredClone($state.snapshot(q)) as LibraryQuery;
     if (options.analysed !== undefined) this.#analysed = options.analysed;
     this.#pagesRequested.clear();
-    this.#scores.clear();
+    this.#recordsRequested.clear();
+    this.#fetching = 0;
+    if (this.#flingTimer) clearTimeout(this.#flingTimer);
+    this.#flingTimer = null;
+    this.#ranked = null;
+    this.#lazyRecords = false;
     this.error = null;
     this.note = null;
     this.loading = true;
@@ -148,15 +174,37 @@ export class LibrarySource {
     return this.setQuery(this.#query);
   }
 
-  /** Asks for the pages covering rows [from, to). */
+  /**
+   * Asks for the pages (or a ranking's records) covering rows [from, to). A view that moved more than its
+   * own height since the last call is flying past: loading rows that are gone when they arrive only
+   * costs requests and frames, so those wait until it rests.
+   */
   ensure(from: number, to: number): void {
+    const jump = Math.abs(from - this.#want[0]);
+    this.#want = [from, to];
+    if (this.#flingTimer) clearTimeout(this.#flingTimer);
+    this.#flingTimer = null;
+    if (!this.#lazyRecords && !this.#paged) return;
+    const gen = this.#generation;
+    if (jump <= to - from) return this.#loadWanted(gen);
+    this.#flingTimer = setTimeout(() => {
+      this.#flingTimer = null;
+      this.#loadWanted(gen);
+    }, FLING_SETTLE_MS);
+  }
+
+  /** Loads what the rows in view need: a ranking's records, or a column sort's pages. */
+  #loadWanted(gen: number): void {
+    if (gen !== this.#generation) return;
+    if (this.#lazyRecords) return this.#fetchRecords(gen);
     if (!this.#paged) return;
+    const [from, to] = this.#want;
     const first = Math.max(0, Math.floor(from / PAGE_SIZE));
     const last = Math.floor(Math.max(from, to - 1) / PAGE_SIZE);
     for (let p = first; p <= last; p++) {
       if (p * PAGE_SIZE >= this.total || this.#pagesRequested.has(p)) continue;
       this.#pagesRequested.add(p);
-      void this.#loadPage(this.#generation, p);
+      void this.#loadPage(gen, p);
     }
   }
 
@@ -182,6 +230,8 @@ export class LibrarySource {
     this.total = page.total;
     this.complete = page.total <= PAGE_SIZE;
     this.version++;
+    // The view may be far from the top (a new sort keeps the scroll position): its pages too.
+    this.#loadWanted(gen);
   }
 
   async #loadPage(gen: number, p: number): Promise<void> {
@@ -219,37 +269,135 @@ export class LibrarySource {
     this.version++;
   }
 
-  #acceptRanked(t: Track): boolean {
+  /** Whether the query filters a ranking (then every matching record is loaded to filter it). */
+  #filtersRanking(): boolean {
     const q = this.#query;
-    if (q.status !== 'all' && t.status !== q.status) return false;
-    if (q.folderId !== null && t.folderId !== q.folderId) return false;
-    if (!matchesSearch(t, q.search)) return false;
-    return this.#clientFilter(t);
+    return q.search.trim() !== '' || q.status !== 'all' || q.folderId !== null || needsClientFilter(q);
   }
 
-  #applyRanking(ranked: { track: Track; score: number; percentile: number }[]): void {
-    const rows = ranked.filter((r) => this.#acceptRanked(r.track));
-    // Descending (the default for a label) is best first, the ranking's own order.
-    if (!this.#query.descending) rows.reverse();
-    this.#rows = rows.map((r) => r.track);
-    for (const r of rows) this.#scores.set(r.track.id, { score: r.score, percentile: r.percentile });
-    this.total = this.#rows.length;
-    this.version++;
+  /** Re-reads rows at most once a frame, however many records arrive in it. */
+  #bump(): void {
+    if (this.#bumpPending) return;
+    this.#bumpPending = true;
+    requestAnimationFrame(() => {
+      this.#bumpPending = false;
+      this.version++;
+    });
+  }
+
+  /** Fetches the records of ranked rows in view (a few at a time; rows scrolled past are skipped). */
+  #fetchRecords(gen: number): void {
+    const ranked = this.#ranked;
+    if (!ranked || gen !== this.#generation) return;
+    const to = Math.min(this.#want[1], ranked.ids.length);
+    for (let i = Math.max(0, this.#want[0]); i < to && this.#fetching < RECORD_FETCHES; i++) {
+      if (this.#rows[i] || this.#recordsRequested.has(i)) continue;
+      this.#recordsRequested.add(i);
+      this.#fetching++;
+      void this.#fetchRecord(gen, i, ranked.ids[i] as number);
+    }
+  }
+
+  async #fetchRecord(gen: number, index: number, trackId: number): Promise<void> {
+    try {
+      const track = await getBridge().invoke('tracks-get', { id: trackId });
+      if (gen !== this.#generation) return;
+      this.#rows[index] = track;
+      this.#bump();
+    } catch {
+      // A track removed since the ranking: its row stays a placeholder until the refresh that follows.
+    } finally {
+      if (gen === this.#generation) {
+        this.#fetching--;
+        if (!this.#flingTimer) this.#fetchRecords(gen);
+      }
+    }
+  }
+
+  /** Every record the query's filters keep, by id (search, status and folder by the core, the rest here). */
+  async #filteredRecords(gen: number): Promise<Map<number, Track> | null> {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built and handed over, never observed
+    const byId = new Map<number, Track>();
+    const chunk = 5000;
+    for (let offset = 0; ; offset += chunk) {
+      const page = await getBridge().invoke('tracks-list', this.#listParams({ limit: chunk, offset }));
+      if (gen !== this.#generation) return null;
+      for (const t of page.tracks) if (this.#clientFilter(t)) byId.set(t.id, t);
+      if (page.tracks.length < chunk) return byId;
+    }
   }
 
   async #loadRanking(gen: number, label: string): Promise<void> {
     this.#paged = false;
     this.note = `Ranked by “${label}”: analysed tracks only.`;
     const bridge = getBridge();
-    if (this.#query.descending) {
+    const descending = this.#query.descending;
+    const filtered = this.#filtersRanking();
+    if (descending && !filtered) {
+      // The first screen with its records; the label's text is encoded here, once.
       const first = await bridge.invoke('scores-top', { label, limit: FIRST_RANK_PAGE });
       if (gen !== this.#generation) return;
-      this.#applyRanking(first);
-      this.loading = false;
+      this.#rows = first.map((r) => r.track);
+      this.#ranked = {
+        ids: Int32Array.from(first, (r) => r.track.id),
+        scores: Float32Array.from(first, (r) => r.score),
+        percentiles: Float32Array.from(first, (r) => r.percentile),
+      };
+      this.total = first.length;
+      this.version++;
     }
-    const all = await bridge.invoke('scores-top', { label, limit: MAX_RANK });
+    const { ranking } = await bridge.invoke('scores-label', { label });
     if (gen !== this.#generation) return;
-    this.#applyRanking(all);
+    let order = ranking;
+    let records: Map<number, Track> | null = null;
+    if (filtered) {
+      records = await this.#filteredRecords(gen);
+      if (!records) return;
+      const keep = records;
+      order = ranking.filter((r) => keep.has(r.trackId));
+    }
+    // Descending (the default for a label) is best first, the ranking's own order.
+    if (!descending) order = order.slice().reverse();
+    const n = order.length;
+    const ids = new Int32Array(n);
+    const scores = new Float32Array(n);
+    const percentiles = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = order[i] as (typeof order)[number];
+      ids[i] = r.trackId;
+      scores[i] = r.score;
+      percentiles[i] = r.percentile;
+    }
+    // Records already here stay where they are (the first screen), the rest arrive as rows show.
+    const rows = new Array<Track | undefined>(n);
+    const known = this.#rows;
+    for (let i = 0; i < n; i++) {
+      const have = known[i];
+      rows[i] = records ? records.get(ids[i] as number) : have?.id === ids[i] ? have : undefined;
+    }
+    this.#rows = rows;
+    this.#ranked = { ids, scores, percentiles };
+    this.#recordsRequested.clear();
+    this.#lazyRecords = !records;
+    this.total = n;
     this.complete = true;
+    this.version++;
+    this.#fetchRecords(gen);
+    if (!records && n > FIRST_RANK_PAGE) void this.#prefetchTop(gen, label, descending);
+  }
+
+  /** The records of the best-ranked rows in one request (a background step: errors only cost the shortcut). */
+  async #prefetchTop(gen: number, label: string, descending: boolean): Promise<void> {
+    const top = await getBridge()
+      .invoke('scores-top', { label, limit: PREFETCH_RANK })
+      .catch(() => null);
+    const ranked = this.#ranked;
+    if (!top || !ranked || gen !== this.#generation) return;
+    const n = ranked.ids.length;
+    top.forEach((r, k) => {
+      const i = descending ? k : n - 1 - k;
+      if (!this.#rows[i] && ranked.ids[i] === r.track.id) this.#rows[i] = r.track;
+    });
+    this.#bump();
   }
 }

@@ -1,0 +1,170 @@
+// One measurement of bench:analyze for one pack, in a process of its own (bench/analyze.ts runs it):
+// - mode `yardsticks`: on the ModelRuntime of a fresh core (so the app's ONNX Runtime settings: intra-op
+//   threads from the settings, batch size), the roofline (bench/yardsticks.ts), then the encoder alone: its
+//   session (the file the app loads, for CLAP through ModelRuntime.clap as the app loads it) run on input
+//   prepared beforehand, a batch of the app's batch size, after a warm-up run;
+// - mode `prepare`: a fresh core over the library: the folder added and scanned, the pack installed with
+//   `models-install` (its install check loads the pack once);
+// - mode `app`: the app's path alone, in a process that starts as the app does with the pack already installed
+//   (the data folder of `prepare`), so its peak RSS is the analysis's: one track analysed first (not timed: the
+//   model loads), then the rest with `analysis-start` (quick policy) through `analysis-wait`, while a trivial
+//   request (`analysis-status` through invokeUntrusted, the page's IPC entry) is issued every 20 ms.
+// Usage: tsx bench/analyze-pack.ts '<json {mode, kind, packDir, libDir?, dataDir, rooflineModels?, encoderRuns?}>'
+// Prints progress on stderr and one JSON object as its last stdout line.
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Tensor } from '@huggingface/transformers';
+import { createCore, type Core } from '../src/core/index.js';
+import { normalizeSegment } from '../src/core/model/joint-model.js';
+import { readManifest } from '../src/core/model/files.js';
+import { measureRoofline, median, percentile, round1, startLatencyProbe, type RooflineModel } from './yardsticks.js';
+
+interface Args {
+  mode: 'yardsticks' | 'prepare' | 'app';
+  kind: 'joint' | 'clap';
+  packDir: string;
+  libDir?: string;
+  dataDir: string;
+  rooflineModels?: RooflineModel[];
+  encoderRuns?: number;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+const say = (s: string): boolean => process.stderr.write(`[${args.kind}] ${s}\n`);
+const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** A test signal with some structure (the encoders' cost does not depend on it). */
+function segment(samples: number, rate: number): Float32Array {
+  const x = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const t = i / rate;
+    x[i] = 0.3 * Math.sin(2 * Math.PI * 220 * t) + 0.2 * Math.sin(2 * Math.PI * 331 * t + 0.5) + 0.05 * Math.sin(i * 12.9898);
+  }
+  return x;
+}
+
+async function yardsticks(core: Core): Promise<object> {
+  const runtime = core.context.models.runtime;
+  const batch = runtime.batchSize;
+  const manifest = await readManifest(args.packDir);
+  say(`ONNX Runtime intra-op threads ${runtime.threads || 'automatic (0)'}, batch ${batch}`);
+  say('roofline: constant-weight MatMul, best of 10 per shape');
+  const loadBeforeRoofline = load();
+  const roofline = await measureRoofline((file) => runtime.session(file), args.rooflineModels ?? []);
+  say(`roofline ${roofline.gflops} GFLOP/s (${roofline.shapes.map((s) => `${s.shape}: ${s.gflops}`).join(', ')})`);
+
+  const a = manifest.audio;
+  const samples = Math.round(a.sampleRate * a.segmentSeconds);
+  const seg = segment(samples, a.sampleRate);
+  let runEncoder: () => Promise<unknown>;
+  if (manifest.kind === 'joint') {
+    const session = await runtime.session(join(args.packDir, a.encoder));
+    const one = a.normalize === 'zero-mean-unit-var' ? normalizeSegment(seg) : seg;
+    const input = new Float32Array(batch * samples);
+    for (let b = 0; b < batch; b++) input.set(one, b * samples);
+    const feeds = { input_values: new ort.Tensor('float32', input, [batch, samples]) };
+    runEncoder = async () => {
+      const out = await session.run(feeds);
+      for (const v of Object.values(out)) v.dispose();
+    };
+  } else {
+    // The CLAP audio tower as the app loads it: ModelRuntime.clap with the manifest's folder and dtypes.
+    const clap = await runtime.clap(join(args.packDir, manifest.labelEncoder.path), {
+      audio: a.dtype ?? 'fp32',
+      text: manifest.labelEncoder.dtype ?? 'fp32',
+    });
+    const features = ((await clap.processor(seg)) as { input_features: Tensor }).input_features;
+    const one = features.data as Float32Array;
+    const data = new Float32Array(batch * one.length);
+    for (let b = 0; b < batch; b++) data.set(one, b * one.length);
+    const inputs = { input_features: new Tensor('float32', data, [batch, ...(features.dims as number[]).slice(1)]) };
+    runEncoder = () => clap.audio(inputs);
+  }
+  const runs = args.encoderRuns ?? 5;
+  say(`encoder alone: a warm-up run, then ${runs} runs of a batch of ${batch}`);
+  const loadBeforeEncoder = load();
+  await runEncoder();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await runEncoder();
+    times.push((performance.now() - t) / 1000 / batch);
+  }
+  const encoderSecondsPerSegment = { median: median(times), best: Math.min(...times), all: times.map((x) => Math.round(x * 1000) / 1000) };
+  say(`encoder alone: ${encoderSecondsPerSegment.median.toFixed(3)} s/segment (median), ${encoderSecondsPerSegment.best.toFixed(3)} best`);
+  return {
+    kind: manifest.kind,
+    packId: manifest.id,
+    threads: runtime.threads,
+    batchSize: batch,
+    roofline,
+    encoderSecondsPerSegment,
+    /** This process: the roofline models and the encoder's session, nothing else of the app. */
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    load: { beforeRoofline: loadBeforeRoofline, beforeEncoder: loadBeforeEncoder, after: load() },
+  };
+}
+
+async function prepare(core: Core): Promise<object> {
+  if (!args.libDir) throw new Error('mode prepare needs libDir');
+  await core.invoke('library-add', { path: args.libDir });
+  const scan = await core.run('library-scan');
+  const t = performance.now();
+  const installed = await core.run('models-install', { source: args.packDir });
+  say(`pack ${installed.key} installed in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return { kind: core.context.models.active().manifest.kind, scan, installPeakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+async function app(core: Core): Promise<object> {
+  const { manifest } = core.context.models.active();
+  const { tracks } = await core.invoke('tracks-list', { sort: 'path', limit: 1 });
+  const first = tracks[0];
+  if (!first) throw new Error(`no track scanned in ${args.libDir}`);
+  say(`warm-up: analysing ${first.path.split('/').at(-1)} (not timed; the model loads)`);
+  const w0 = performance.now();
+  await core.invoke('analysis-start', { policy: 'quick', trackIds: [first.id] });
+  const warm = await core.run('analysis-wait');
+  const warmupSeconds = (performance.now() - w0) / 1000;
+  if (warm.analyzed !== 1) throw new Error(`the warm-up track was not analysed: ${JSON.stringify(warm.failures)} ${warm.error ?? ''}`);
+
+  say('analysis: the rest of the library, quick policy, end to end, a request every 20 ms');
+  const loadBeforeAnalysis = load();
+  const probe = startLatencyProbe(() => core.invokeUntrusted('analysis-status', []));
+  const t0 = performance.now();
+  await core.invoke('analysis-start', { policy: 'quick' });
+  const summary = await core.run('analysis-wait');
+  const seconds = (performance.now() - t0) / 1000;
+  const latencies = await probe.stop();
+  if (summary.failed > 0 || summary.error) say(`FAILURES: ${JSON.stringify(summary.failures.slice(0, 5))} ${summary.error ?? ''}`);
+  say(`analysis: ${summary.analyzed} tracks, ${summary.segments} segments in ${seconds.toFixed(1)} s`);
+  return {
+    kind: manifest.kind,
+    packId: manifest.id,
+    warmupSeconds: round1(warmupSeconds),
+    tracks: summary.analyzed,
+    failed: summary.failed,
+    segments: summary.segments,
+    seconds,
+    latency: {
+      requests: latencies.length,
+      p50Ms: round1(percentile(latencies, 50)),
+      p99Ms: round1(percentile(latencies, 99)),
+      maxMs: round1(Math.max(...latencies)),
+    },
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    load: { beforeAnalysis: loadBeforeAnalysis, after: load() },
+  };
+}
+
+// `prepare` makes the data folder `app` then opens; the caller removes it.
+if (args.mode !== 'app') rmSync(args.dataDir, { recursive: true, force: true });
+const core = await createCore({ dataDir: args.dataDir });
+try {
+  const result = args.mode === 'yardsticks' ? await yardsticks(core) : args.mode === 'prepare' ? await prepare(core) : await app(core);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await core.close();
+  if (args.mode === 'yardsticks') rmSync(args.dataDir, { recursive: true, force: true });
+}
