@@ -249,6 +249,7 @@ describe('row matrix', () => {
       [3, 16],
       [7, 384],
       [1001, 512],
+      [4000, 384], // 6 MB: split between this thread and the helper thread
       [5, 6],
       [4, 1],
     ] as const) {
@@ -260,6 +261,7 @@ describe('row matrix', () => {
       expect(got.length).toBe(rows);
       for (let i = 0; i < rows; i++) expect(got[i]).toBe(Math.fround(dot(m.data, v, i * dim)));
       expect([...m.dots(v, 0)]).toEqual([]);
+      if (rows > 1000) for (const k of [1000, rows - 1]) expect([...m.dots(v, k)]).toEqual([...got.subarray(0, k)]);
       // A vector of another length falls back to dot (whose loop runs over the vector).
       const short = v.subarray(0, Math.max(1, dim - 1));
       for (let i = 0; i < rows; i++) expect(m.dots(short, rows)[i]).toBe(Math.fround(dot(m.data, short, i * dim)));

@@ -1,11 +1,16 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { dot } from './vectors.js';
 
 /**
  * A row-major float32 matrix with one operation: the dot product of every row with a vector. With
- * WebAssembly SIMD (every Node and Electron we ship), the matrix lives in its own WebAssembly memory and
- * a small kernel computes two rows at a time; it gives bit for bit what `dot` gives (float32 products,
- * exact in float64, summed in four float64 lanes in the same order, rounded once to float32), about four
- * times faster. Elsewhere, and for dimensions that are not a multiple of 4, `dot` does it.
+ * WebAssembly SIMD (every Node and Electron we ship), the matrix lives in its own shared WebAssembly memory
+ * and a small kernel computes four rows at a time; it gives bit for bit what `dot` gives (float32 products,
+ * exact in float64, summed in four float64 lanes in the same order, rounded once to float32), three to four
+ * times faster. A large matrix is split in chunks that this thread and one helper thread claim as they go
+ * (a scan from main memory is limited by what one core can stream), so a busy helper never delays the
+ * result: this thread then does the chunks itself. Elsewhere, and for dimensions that are not a multiple
+ * of 4, `dot` does it.
  */
 export interface RowMatrix {
   /** Capacity rows x dim values; rows beyond those in use are zero. */
@@ -20,8 +25,11 @@ export interface RowMatrix {
 
 // ------------------------------------------------------------------ the kernel, assembled by hand
 // dots(t, n, dim, l, o): for each of n rows of dim float32 at byte offset t, the dot product with the
-// float64 vector at l, stored as float32 at o. Two rows per pass share the vector loads; the last odd row
-// runs paired with itself and stores one result.
+// float64 vector at l, stored as float32 at o. ROWS rows per pass share the vector loads and keep several
+// memory streams in flight (what a scan from main memory needs); a last pass with fewer rows repeats its
+// last row and stores only the results it has.
+
+const ROWS = 4;
 
 const uleb = (x: number): number[] => {
   const out: number[] = [];
@@ -39,14 +47,22 @@ const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.fl
 
 const I32 = 0x7f;
 const V128 = 0x7b;
-// Locals: the parameters (rows at t, n rows, dim, vector at l, scores at o), then scratch: the row length in
-// bytes, the byte offset in the row, the vector pointer, the paired row, four float64x2 accumulators
-// (lanes 0,1 and 2,3 of each row), the two halves of the vector chunk, the loaded chunk.
-const [T, N, DIM, L, O, ROW, I, Q, T2] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
-const [A0, B0, A1, B1, LA, LB, V] = [9, 10, 11, 12, 13, 14, 15] as const;
+// Locals: the parameters (rows at t, n rows, dim, vector at l, scores at o); then i32 scratch: the row length
+// in bytes, the byte offset in the row, the vector pointer, the rows in this pass, the pointers of rows
+// 1 .. ROWS-1 of the pass; then v128 scratch: per row two float64x2 accumulators (lanes 0,1 and 2,3), the two
+// halves of the vector chunk, the loaded chunk.
+const [T, N, DIM, L, O, ROW, I, Q, M] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
+const P = (k: number): number => (k === 0 ? T : 8 + k);
+const I32_LOCALS = 4 + (ROWS - 1);
+const A = (k: number): number => 5 + I32_LOCALS + 2 * k;
+const B = (k: number): number => 5 + I32_LOCALS + 2 * k + 1;
+const LA = 5 + I32_LOCALS + 2 * ROWS;
+const LB = LA + 1;
+const V = LA + 2;
+const V128_LOCALS = 2 * ROWS + 3;
+
 const get = (x: number): number[] => [0x20, x];
 const set = (x: number): number[] => [0x21, x];
-const tee = (x: number): number[] => [0x22, x];
 const i32 = (x: number): number[] => [0x41, ...uleb(x)]; // small non-negative constants only
 const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const v128Load = (offset: number): number[] => simd(0x00, 4, ...uleb(offset));
@@ -55,8 +71,7 @@ const f64x2Add = simd(0xf0);
 const f64x2Mul = simd(0xf2);
 const lane = (i: number): number[] => simd(0x21, i);
 const highToLow = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
+const [I32_ADD, I32_SUB, I32_MUL, I32_LT_U, SELECT] = [0x6a, 0x6b, 0x6c, 0x49, 0x1b] as const;
 
 /** acc += promote(lanes 0,1 or 2,3 of v) * l */
 const accumulate = (acc: number, l: number, high: boolean): number[] => [
@@ -88,6 +103,7 @@ const finish = (a: number, b: number, offset: number): number[] => [
   2,
   ...uleb(offset), // f32.store
 ];
+const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
 
 const body: number[] = [
   ...get(DIM),
@@ -102,21 +118,21 @@ const body: number[] = [
   0x45, // i32.eqz
   0x0d,
   1, // br_if $done
-  // t2 = n >= 2 ? t + row : t
-  ...get(T),
-  ...get(ROW),
-  I32_ADD,
-  ...get(T),
+  // m = n < ROWS ? n : ROWS; row k of the pass at t + k * row while k < m, else the pass's last row
   ...get(N),
-  ...i32(2),
-  0x4f, // i32.ge_u
-  0x1b, // select
-  ...set(T2),
+  ...i32(ROWS),
+  ...get(N),
+  ...i32(ROWS),
+  I32_LT_U,
+  SELECT,
+  ...set(M),
+  ...range(ROWS - 1).flatMap((j) => {
+    const k = j + 1;
+    return [...i32(k), ...get(ROW), I32_MUL, ...get(T), I32_ADD, ...get(P(k - 1)), ...i32(k), ...get(M), I32_LT_U, SELECT, ...set(P(k))];
+  }),
   ...simd(0x0c, ...new Array<number>(16).fill(0)), // v128.const 0
-  ...tee(A0),
-  ...tee(B0),
-  ...tee(A1),
-  ...set(B1),
+  ...range(ROWS).flatMap((k) => [...[0x22, A(k)], ...[0x22, B(k)]]),
+  0x1a, // drop
   ...i32(0),
   ...set(I),
   ...get(L),
@@ -129,20 +145,15 @@ const body: number[] = [
   ...get(Q),
   ...v128Load(16),
   ...set(LB),
-  ...get(T),
-  ...get(I),
-  I32_ADD,
-  ...v128Load(0),
-  ...set(V),
-  ...accumulate(A0, LA, false),
-  ...accumulate(B0, LB, true),
-  ...get(T2),
-  ...get(I),
-  I32_ADD,
-  ...v128Load(0),
-  ...set(V),
-  ...accumulate(A1, LA, false),
-  ...accumulate(B1, LB, true),
+  ...range(ROWS).flatMap((k) => [
+    ...get(P(k)),
+    ...get(I),
+    I32_ADD,
+    ...v128Load(0),
+    ...set(V),
+    ...accumulate(A(k), LA, false),
+    ...accumulate(B(k), LB, true),
+  ]),
   ...get(Q),
   ...i32(32),
   I32_ADD,
@@ -150,35 +161,35 @@ const body: number[] = [
   ...get(I),
   ...i32(16),
   I32_ADD,
-  ...tee(I),
+  0x22,
+  I, // local.tee i
   ...get(ROW),
-  0x49, // i32.lt_u
+  I32_LT_U,
   0x0d,
   0, // br_if $cols
   0x0b, // end $cols
-  ...finish(A0, B0, 0),
-  ...get(N),
-  ...i32(2),
-  0x4f,
-  0x04,
-  0x40, // if n >= 2
-  ...finish(A1, B1, 4),
+  ...finish(A(0), B(0), 0),
+  ...range(ROWS - 1).flatMap((j) => {
+    const k = j + 1;
+    return [...i32(k), ...get(M), I32_LT_U, 0x04, 0x40, ...finish(A(k), B(k), 4 * k), 0x0b]; // if k < m: store
+  }),
+  // o += 4m; t += m * row; n -= m
   ...get(O),
-  ...i32(8),
+  ...get(M),
+  ...i32(2),
+  0x74,
   I32_ADD,
   ...set(O),
-  ...get(T2),
+  ...get(T),
+  ...get(M),
   ...get(ROW),
+  I32_MUL,
   I32_ADD,
   ...set(T),
   ...get(N),
-  ...i32(2),
+  ...get(M),
   I32_SUB,
   ...set(N),
-  0x05, // else
-  ...i32(0),
-  ...set(N),
-  0x0b, // end if
   0x0c,
   0, // br $rows
   0x0b, // end $rows
@@ -186,26 +197,19 @@ const body: number[] = [
   0x0b, // end function
 ];
 
+const locals = vec([
+  [I32_LOCALS, I32],
+  [V128_LOCALS, V128],
+]);
 const moduleBytes = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])),
-  ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x00]])),
+  // The memory: imported, shared, 0 to 65536 pages.
+  ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x03, 0x00, ...uleb(65_536)]])),
   ...section(3, vec([[0]])),
   ...section(7, vec([[...str('dots'), 0x00, 0]])),
-  // One code entry: its size, then its locals (4 x i32, 7 x v128: 5 bytes) and its body.
-  ...section(
-    10,
-    vec([
-      [
-        ...uleb(body.length + 5),
-        ...vec([
-          [4, I32],
-          [7, V128],
-        ]),
-        ...body,
-      ],
-    ]),
-  ),
+  // One code entry: its size, its locals, its body.
+  ...section(10, vec([[...uleb(locals.length + body.length), ...locals, ...body]])),
 ]);
 
 let kernel: WebAssembly.Module | null | undefined;
@@ -218,6 +222,84 @@ function kernelModule(): WebAssembly.Module | null {
     }
   }
   return kernel;
+}
+
+// ------------------------------------------------------------------ the helper thread
+// Control words (shared): the claim counter (job generation << 20 | next chunk), chunks done, then the job:
+// chunks, rows, rows per chunk, dim, rows offset, vector offset, scores offset, matrix id.
+const [NEXT, DONE, CHUNKS, ROWS_N, CHUNK_ROWS, DIMS, T_OFF, V_OFF, O_OFF, MATRIX] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+const CHUNK_BYTES = 512 * 1024;
+/** Below this a second thread costs more (waking it) than it saves. */
+const MIN_PARALLEL_BYTES = 2 * 1024 * 1024;
+/** A helper that has not finished its chunks by then is given up (this thread recomputes everything). */
+const HELPER_PATIENCE_MS = 250;
+
+const HELPER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ctl = new Int32Array(workerData.ctl);
+const runs = new Map();
+function work(gen) {
+  for (;;) {
+    const v = Atomics.load(ctl, ${NEXT});
+    const c = v & 0xfffff;
+    if (v >>> 20 !== gen || c >= ctl[${CHUNKS}]) return;
+    const run = runs.get(ctl[${MATRIX}]);
+    if (!run) return;
+    if (Atomics.compareExchange(ctl, ${NEXT}, v, v + 1) !== v) continue;
+    const rows = ctl[${CHUNK_ROWS}], dim = ctl[${DIMS}], first = c * rows;
+    run(ctl[${T_OFF}] + first * dim * 4, Math.min(rows, ctl[${ROWS_N}] - first), dim, ctl[${V_OFF}], ctl[${O_OFF}] + first * 4);
+    Atomics.add(ctl, ${DONE}, 1);
+    Atomics.notify(ctl, ${DONE});
+  }
+}
+parentPort.on('message', (m) => {
+  if (m.add !== undefined) runs.set(m.add, new WebAssembly.Instance(workerData.module, { env: { mem: m.memory } }).exports.dots);
+  else if (m.drop !== undefined) runs.delete(m.drop);
+  else if (m.job !== undefined) work(m.job);
+});
+`;
+
+interface Helper {
+  worker: Worker;
+  ctl: Int32Array;
+  gen: number;
+  broken: boolean;
+  nextId: number;
+  forget: FinalizationRegistry<number>;
+}
+let helper: Helper | null | undefined;
+
+/** The one helper thread (unreferenced: it never keeps the process alive); null on one core. */
+function sharedHelper(module: WebAssembly.Module): Helper | null {
+  if (helper === undefined) {
+    helper = null;
+    if (availableParallelism() >= 2) {
+      try {
+        const ctl = new Int32Array(new SharedArrayBuffer(16 * 4));
+        const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { ctl: ctl.buffer, module } });
+        worker.unref();
+        const h: Helper = {
+          worker,
+          ctl,
+          gen: 0,
+          broken: false,
+          nextId: 1,
+          forget: new FinalizationRegistry((id) => {
+            if (!h.broken) h.worker.postMessage({ drop: id });
+          }),
+        };
+        const lose = (): void => {
+          h.broken = true;
+        };
+        worker.on('error', lose);
+        worker.on('exit', lose);
+        helper = h;
+      } catch {
+        helper = null;
+      }
+    }
+  }
+  return helper && !helper.broken ? helper : null;
 }
 
 const PAGE = 65_536;
@@ -238,6 +320,50 @@ function plainMatrix(capacity: number, dim: number): RowMatrix {
   };
 }
 
+type Kernel = (t: number, n: number, dim: number, l: number, o: number) => void;
+
+/** Rows 0 .. n-1 through the kernel, in chunks claimed by this thread and the helper. */
+function dotsShared(h: Helper, id: number, run: Kernel, job: { n: number; dim: number; t: number; l: number; o: number }): void {
+  const { n, dim, t, l, o } = job;
+  const rows = Math.max(64, Math.floor(CHUNK_BYTES / (dim * 4)));
+  const chunks = Math.ceil(n / rows);
+  const ctl = h.ctl;
+  const gen = (h.gen = (h.gen + 1) & 0x7ff);
+  ctl[CHUNKS] = chunks;
+  ctl[ROWS_N] = n;
+  ctl[CHUNK_ROWS] = rows;
+  ctl[DIMS] = dim;
+  ctl[T_OFF] = t;
+  ctl[V_OFF] = l;
+  ctl[O_OFF] = o;
+  ctl[MATRIX] = id;
+  Atomics.store(ctl, DONE, 0);
+  Atomics.store(ctl, NEXT, gen << 20);
+  h.worker.postMessage({ job: gen });
+  for (;;) {
+    const v = Atomics.load(ctl, NEXT);
+    const c = v & 0xfffff;
+    if (c >= chunks) break;
+    if (Atomics.compareExchange(ctl, NEXT, v, v + 1) !== v) continue;
+    const first = c * rows;
+    run(t + first * dim * 4, Math.min(rows, n - first), dim, l, o + first * 4);
+    Atomics.add(ctl, DONE, 1);
+  }
+  const since = performance.now();
+  for (;;) {
+    const done = Atomics.load(ctl, DONE);
+    if (done >= chunks) return;
+    if (performance.now() - since > HELPER_PATIENCE_MS) {
+      // Stuck (or gone without a word yet): stop it for good and do everything here.
+      h.broken = true;
+      void h.worker.terminate();
+      run(t, n, dim, l, o);
+      return;
+    }
+    Atomics.wait(ctl, DONE, done, 5);
+  }
+}
+
 /** Allocates a zeroed matrix of `capacity` rows of `dim` values. */
 export function rowMatrix(capacity: number, dim: number): RowMatrix {
   const module = dim > 0 && dim % 4 === 0 ? kernelModule() : null;
@@ -249,17 +375,20 @@ export function rowMatrix(capacity: number, dim: number): RowMatrix {
   if (!module || total > 2 ** 32 - PAGE) return plainMatrix(capacity, dim);
   let memory: WebAssembly.Memory;
   try {
-    memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(total / PAGE)) });
+    const pages = Math.max(1, Math.ceil(total / PAGE));
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   } catch {
     return plainMatrix(capacity, dim);
   }
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
-  const run = instance.exports.dots as (t: number, n: number, dim: number, l: number, o: number) => void;
+  const run = instance.exports.dots as Kernel;
   const buffer = memory.buffer;
   const data = new Float32Array(buffer, tOff, capacity * dim);
   const vector = new Float64Array(buffer, vOff, dim);
   const scores = new Float32Array(buffer, oOff, capacity);
-  return {
+  const h = capacity * dim * 4 >= MIN_PARALLEL_BYTES ? sharedHelper(module) : null;
+  const id = h ? h.nextId++ : 0;
+  const matrix: RowMatrix = {
     data,
     bytes: new Uint8Array(buffer, tOff, capacity * dim * 4),
     kernel: 'simd',
@@ -270,8 +399,15 @@ export function rowMatrix(capacity: number, dim: number): RowMatrix {
         return out;
       }
       vector.set(v);
-      run(tOff, n, dim, vOff, oOff);
+      const live = h && !h.broken ? h : null;
+      if (live && n * dim * 4 >= MIN_PARALLEL_BYTES) dotsShared(live, id, run, { n, dim, t: tOff, l: vOff, o: oOff });
+      else run(tOff, n, dim, vOff, oOff);
       return scores.slice(0, n);
     },
   };
+  if (h) {
+    h.worker.postMessage({ add: id, memory });
+    h.forget.register(matrix, id);
+  }
+  return matrix;
 }
