@@ -8,7 +8,7 @@ import {
   type EmbeddingIndex,
 } from '../../src/core/analysis/embedding-index.js';
 import { percentiles, rankScores, scoreTracks } from '../../src/core/analysis/scoring.js';
-import { rowMatrix } from '../../src/core/analysis/row-matrix.js';
+import { rowMatrix, rowMatrixHelper } from '../../src/core/analysis/row-matrix.js';
 import { dot, fromBlob } from '../../src/core/analysis/vectors.js';
 
 const PACK = 'p@1';
@@ -241,7 +241,7 @@ describe('ranking', () => {
 });
 
 describe('row matrix', () => {
-  it('dots every row with a vector exactly as dot does, with the SIMD kernel where the dimension allows', () => {
+  it('dots every row with a vector exactly as dot does, with the SIMD kernel where the dimension allows', async () => {
     const r = rng(11);
     for (const [rows, dim] of [
       [1, 4],
@@ -262,9 +262,19 @@ describe('row matrix', () => {
       for (let i = 0; i < rows; i++) expect(got[i]).toBe(Math.fround(dot(m.data, v, i * dim)));
       expect([...m.dots(v, 0)]).toEqual([]);
       if (rows > 1000) for (const k of [1000, rows - 1]) expect([...m.dots(v, k)]).toEqual([...got.subarray(0, k)]);
+      if (rows === 4000) {
+        // The helper thread takes its share once it is up (it starts with the first large matrix).
+        for (let i = 0; i < 200 && rowMatrixHelper().chunks === 0; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          expect([...m.dots(v, rows)]).toEqual([...got]);
+        }
+        expect(rowMatrixHelper()).toMatchObject({ state: 'running' });
+        expect(rowMatrixHelper().chunks).toBeGreaterThan(0);
+      }
       // A vector of another length falls back to dot (whose loop runs over the vector).
       const short = v.subarray(0, Math.max(1, dim - 1));
-      for (let i = 0; i < rows; i++) expect(m.dots(short, rows)[i]).toBe(Math.fround(dot(m.data, short, i * dim)));
+      const shortDots = m.dots(short, rows);
+      for (let i = 0; i < rows; i++) expect(shortDots[i]).toBe(Math.fround(dot(m.data, short, i * dim)));
     }
   });
 });
