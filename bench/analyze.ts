@@ -198,6 +198,7 @@ interface AppRun {
   peakRssMB: number;
   /** Peak RSS of the process that scanned the library and installed the pack (its install check loads the pack). */
   installPeakRssMB?: number;
+  rss: { afterWarmupMB: number; peakAfterWarmupMB: number; duringAnalysisMaxMB: number };
   load: Record<string, number[]>;
 }
 
@@ -291,6 +292,7 @@ const packs = runs.map(({ y, a, flops }) => {
       warmupSeconds: a.warmupSeconds,
       installPeakRssMB: a.installPeakRssMB,
       encoderAlonePeakRssMB: y.peakRssMB,
+      rss: a.rss,
       tracks: a.tracks,
       failed: a.failed,
       segments: a.segments,

@@ -165,20 +165,19 @@ def _make_clap_pack(a):
     from .packs import pack_size
 
     t = time.time()
+    seed = {} if a.seed is None else {"seed": a.seed}  # default: each generator's own seed (tiny-clap's is 5)
     if a.real_size:
-        m, n = make_real_size_clap(a.out, seed=a.seed)
+        m, n = make_real_size_clap(a.out, **seed)
         print(f"wrote {a.out}: {pack_size(a.out) / 1e6:.1f} MB, audio tower {n['audio'] / 1e6:.1f} M parameters, "
               f"text tower {n['text'] / 1e6:.1f} M, {time.time() - t:.0f}s")
     else:
-        make_tiny_clap(a.out, seed=a.seed)
+        make_tiny_clap(a.out, **seed)
         print(f"wrote {a.out}: {pack_size(a.out) / 1e3:.1f} kB (tiny), {time.time() - t:.0f}s")
 
 
 def _make_label_encoder(a):
     from .minilm import build_minilm_random
 
-    if not a.real_size:
-        sys.exit("make-label-encoder writes the MiniLM-sized encoder only: pass --real-size")
     t = time.time()
     dim, n = build_minilm_random(a.out, seed=a.seed)
     print(f"wrote {a.out}: {dim}-d, {n / 1e6:.1f} M parameters, {time.time() - t:.0f}s")
@@ -190,12 +189,12 @@ def add_commands(sub):
     s.add_argument("--real-size", action="store_true",
                    help="HTSAT + RoBERTa-base, 512-d, ~0.6 GB (default: the tiny test pack)")
     s.add_argument("--out", required=True, help="pack folder (replaced)")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=int)
     s.set_defaults(fn=_make_clap_pack)
 
     s = sub.add_parser("make-label-encoder", help="a label encoder with all-MiniLM-L6-v2's size (6 x 384) and random "
                                                   "weights, transformers.js layout, for benchmarks")
-    s.add_argument("--real-size", action="store_true", required=True)
+    s.add_argument("--real-size", action="store_true", required=True, help="the only size it writes (required, explicit)")
     s.add_argument("--out", required=True, help="folder (config.json, tokenizer.json, onnx/model.onnx)")
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(fn=_make_label_encoder)
