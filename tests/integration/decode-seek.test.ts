@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSegments, type DecodedSegments } from '../../src/core/audio/decode.js';
 import { flacFrameHeader } from '../../src/core/audio/flac-seek.js';
+import { oggCrc } from '../../src/core/kernel/checksums.js';
 import { fullGrid, planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
 import { ensureRealCorpus, requireFfmpeg, type CorpusFile } from '../support/real-corpus.js';
 
@@ -141,16 +142,6 @@ function opusPacketSamples(p: Uint8Array): number {
   return (frame as number) * frames;
 }
 
-const CRC = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    t[i] = r >>> 0;
-  }
-  return t;
-})();
-
 function oggPage(serial: number, seq: number, flags: number, granule: number, lacing: number[], body: Uint8Array): Buffer {
   const page = Buffer.alloc(27 + lacing.length + body.length);
   page.write('OggS', 0, 'latin1');
@@ -162,9 +153,7 @@ function oggPage(serial: number, seq: number, flags: number, granule: number, la
   page[26] = lacing.length;
   Buffer.from(lacing).copy(page, 27);
   Buffer.from(body).copy(page, 27 + lacing.length);
-  let crc = 0;
-  for (const v of page) crc = ((crc << 8) ^ (CRC[((crc >>> 24) ^ v) & 0xff] as number)) >>> 0;
-  page.writeUInt32LE(crc, 22);
+  page.writeUInt32LE(oggCrc(page), 22);
   return page;
 }
 

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { oggCrc } from '../../src/core/library/ogg-duration.js';
+import { oggCrc } from '../../src/core/kernel/checksums.js';
 
 const run = promisify(execFile);
 

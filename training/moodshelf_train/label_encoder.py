@@ -89,29 +89,25 @@ class _BertOnnx(torch.nn.Module):
         return self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
 
 
-def build_tiny_bert(out_dir, hidden=32, layers=2, heads=4, intermediate=64, max_len=64, seed=0, init_range=0.5):
-    """Write a tiny random BERT label encoder folder. Returns its hidden size (the embedding dim)."""
+def write_bert_folder(out_dir, vocab, config, seed=0):
+    """Write a random BertModel label encoder folder in the transformers.js feature-extraction layout
+    (tokenizer.json, tokenizer_config.json, config.json, onnx/model.onnx) for `vocab` and the BertConfig
+    arguments `config` (vocab_size is taken from `vocab`). Returns (model, tokenizer)."""
     from transformers import BertConfig, BertModel
 
     out = Path(out_dir)
     (out / "onnx").mkdir(parents=True, exist_ok=True)
-    vocab = build_vocab()
     tok = build_tokenizer(vocab)
     tok.save(str(out / "tokenizer.json"))
-    (out / "tokenizer_config.json").write_text(json.dumps(tokenizer_config(max_len), indent=2) + "\n")
-    cfg = BertConfig(
-        vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
-        intermediate_size=intermediate, max_position_embeddings=max_len, type_vocab_size=2,
-        initializer_range=init_range, pad_token_id=vocab["[PAD]"],
-    )
+    (out / "tokenizer_config.json").write_text(
+        json.dumps(tokenizer_config(config["max_position_embeddings"]), indent=2) + "\n")
+    cfg = BertConfig(**{**config, "vocab_size": len(vocab)}, pad_token_id=vocab["[PAD]"])
     cfg._attn_implementation = "eager"
     torch.manual_seed(seed)
     model = BertModel(cfg, add_pooling_layer=False).eval()
     c = cfg.to_dict()
-    c.pop("_attn_implementation", None)
-    c.pop("transformers_version", None)
-    c.pop("dtype", None)
-    c.pop("torch_dtype", None)
+    for k in ("_attn_implementation", "transformers_version", "dtype", "torch_dtype"):
+        c.pop(k, None)
     c["architectures"] = ["BertModel"]
     c["model_type"] = "bert"
     (out / "config.json").write_text(json.dumps(dict(sorted(c.items())), indent=2) + "\n")
@@ -122,6 +118,15 @@ def build_tiny_bert(out_dir, hidden=32, layers=2, heads=4, intermediate=64, max_
         {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
          "token_type_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}},
     )
+    return model, tok
+
+
+def build_tiny_bert(out_dir, hidden=32, layers=2, heads=4, intermediate=64, max_len=64, seed=0, init_range=0.5):
+    """Write a tiny random BERT label encoder folder. Returns its hidden size (the embedding dim)."""
+    config = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+                  intermediate_size=intermediate, max_position_embeddings=max_len, type_vocab_size=2,
+                  initializer_range=init_range)
+    model, tok = write_bert_folder(out_dir, build_vocab(), config, seed)
     return hidden, model, tok
 
 

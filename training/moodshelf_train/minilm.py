@@ -9,13 +9,7 @@ characters) padded with `[unusedN]` entries to MiniLM's 30522, so the embedding 
 label tokenizes as with the tiny encoders.
 """
 
-import json
-from pathlib import Path
-
-import torch
-
-from .label_encoder import _BertOnnx, build_tokenizer, build_vocab, tokenizer_config
-from .onnx_util import export_onnx
+from .label_encoder import build_vocab, write_bert_folder
 
 MINILM_L6 = dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
                  intermediate_size=1536, max_position_embeddings=512, type_vocab_size=2, hidden_act="gelu",
@@ -35,31 +29,5 @@ def minilm_vocab(size=MINILM_L6["vocab_size"]):
 
 def build_minilm_random(out_dir, seed=0, init_range=0.1):
     """Write the MiniLM-L6-sized random label encoder folder. Returns (dim, parameter count)."""
-    from transformers import BertConfig, BertModel
-
-    out = Path(out_dir)
-    (out / "onnx").mkdir(parents=True, exist_ok=True)
-    vocab = minilm_vocab()
-    tok = build_tokenizer(vocab)
-    tok.save(str(out / "tokenizer.json"))
-    (out / "tokenizer_config.json").write_text(
-        json.dumps(tokenizer_config(MINILM_L6["max_position_embeddings"]), indent=2) + "\n")
-    cfg = BertConfig(**MINILM_L6, initializer_range=init_range, pad_token_id=vocab["[PAD]"])
-    cfg._attn_implementation = "eager"
-    torch.manual_seed(seed)
-    model = BertModel(cfg, add_pooling_layer=False).eval()
-    n_params = sum(p.numel() for p in model.parameters())
-    c = cfg.to_dict()
-    for k in ("_attn_implementation", "transformers_version", "dtype", "torch_dtype"):
-        c.pop(k, None)
-    c["architectures"] = ["BertModel"]
-    c["model_type"] = "bert"
-    (out / "config.json").write_text(json.dumps(dict(sorted(c.items())), indent=2) + "\n")
-    ids = torch.tensor([[vocab["[CLS]"], 10, 11, vocab["[SEP]"]]], dtype=torch.long)
-    export_onnx(
-        _BertOnnx(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), out / "onnx" / "model.onnx",
-        ["input_ids", "attention_mask", "token_type_ids"], ["last_hidden_state"],
-        {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-         "token_type_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}},
-    )
-    return MINILM_L6["hidden_size"], n_params
+    model, _ = write_bert_folder(out_dir, minilm_vocab(), {**MINILM_L6, "initializer_range": init_range}, seed)
+    return MINILM_L6["hidden_size"], sum(p.numel() for p in model.parameters())

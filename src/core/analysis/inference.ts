@@ -15,7 +15,7 @@ import { UserError, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { PackManifest } from '../model/manifest.js';
 import type { ModelService } from '../model/service.js';
-import { findWorkerEntry, startWorker, type WorkerEntry } from '../audio/worker-boot.js';
+import { findWorkerEntry, startWorker, type WorkerEntry } from '../kernel/worker-boot.js';
 
 /** A message to the inference worker: load a pack (once per pack), or embed segments with it. */
 export type InferenceRequest =

@@ -9,7 +9,7 @@ import { errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { decodeSegments, type DecodeSegmentsOptions, type DecodedSegments } from './decode.js';
 import type { SegmentSpec } from './segments.js';
-import { findWorkerEntry, startWorker, type WorkerEntry } from './worker-boot.js';
+import { findWorkerEntry, startWorker, workerCount, type WorkerEntry } from '../kernel/worker-boot.js';
 
 /** What a decode needs besides the file and its windows (the signal stays on the caller's side). */
 export type DecodeJobOptions = Omit<DecodeSegmentsOptions, 'signal'>;
@@ -54,13 +54,7 @@ const MAX_DECODE_WORKERS = 4;
  * the core's own thread).
  */
 export function defaultDecodeWorkers(): number {
-  const env = process.env.MOODSHELF_DECODE_WORKERS;
-  if (env !== undefined && env.trim() !== '' && Number.isInteger(Number(env))) return clampWorkers(Number(env));
-  return availableParallelism() >= 4 ? 2 : 1;
-}
-
-function clampWorkers(n: number): number {
-  return Math.max(0, Math.min(MAX_DECODE_WORKERS, Math.floor(n)));
+  return workerCount('MOODSHELF_DECODE_WORKERS', availableParallelism() >= 4 ? 2 : 1, MAX_DECODE_WORKERS);
 }
 
 interface Pending {

@@ -8,6 +8,7 @@
  * The decoder is fed a minimal stream: "fLaC", the STREAMINFO block (marked last), then the frames from
  * the seek point on.
  */
+import { crc8 } from '../kernel/checksums.js';
 import { SeekUnavailable, skipId3v2, type ByteReader } from './byte-reader.js';
 import { FEED_BYTES, checkAborted, codecDecoder, feed, type Emit, type Seeker } from './seek.js';
 
@@ -22,16 +23,6 @@ export interface FlacFrame {
   signature: number;
   variable: boolean;
 }
-
-const CRC8 = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
-    t[i] = c;
-  }
-  return t;
-})();
 
 /** Parses and checks (CRC-8) the frame header at `at` of `b`; `pos` is `b`'s offset in the file. */
 export function flacFrameHeader(b: Uint8Array, at: number, pos = 0): FlacFrame | null {
@@ -69,9 +60,7 @@ export function flacFrameHeader(b: Uint8Array, at: number, pos = 0): FlacFrame |
   if (srCode === 12) p += 1;
   else if (srCode === 13 || srCode === 14) p += 2;
   if (p >= b.length) return null;
-  let crc = 0;
-  for (let i = at; i < p; i++) crc = CRC8[crc ^ (b[i] as number)] as number;
-  if (crc !== b[p]) return null;
+  if (crc8(b, at, p) !== b[p]) return null;
   const variable = ((b[at + 1] as number) & 1) === 1;
   return {
     pos: pos + at,

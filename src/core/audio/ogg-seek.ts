@@ -15,28 +15,9 @@
  * from the start of the file (Opus: granule minus pre-skip; Vorbis: the granule itself, for files that
  * start at granule 0).
  */
+import { oggCrc } from '../kernel/checksums.js';
 import { SeekUnavailable, type ByteReader } from './byte-reader.js';
 import { FEED_BYTES, checkAborted, codecDecoder, feed, type Emit, type Seeker } from './seek.js';
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    t[i] = r >>> 0;
-  }
-  return t;
-})();
-
-/** The Ogg CRC-32 of a page, computed with its checksum field taken as zero. */
-function pageCrc(b: Uint8Array): number {
-  let crc = 0;
-  for (let i = 0; i < b.length; i++) {
-    const v = i >= 22 && i < 26 ? 0 : (b[i] as number);
-    crc = ((crc << 8) ^ (CRC_TABLE[((crc >>> 24) ^ v) & 0xff] as number)) >>> 0;
-  }
-  return crc;
-}
 
 /** A page header. */
 interface Page {
@@ -63,7 +44,7 @@ function pageAt(b: Uint8Array, at: number, pos: number): Page | null {
   const len = 27 + segments + body;
   if (at + len > b.length) return null;
   const view = new DataView(b.buffer, b.byteOffset + at, 27);
-  if (pageCrc(b.subarray(at, at + len)) !== view.getUint32(22, true)) return null;
+  if (oggCrc(b.subarray(at, at + len)) !== view.getUint32(22, true)) return null;
   const lo = view.getUint32(6, true);
   const hi = view.getUint32(10, true);
   const granule = lo === 0xffffffff && hi === 0xffffffff ? -1 : hi * 2 ** 32 + lo;
@@ -102,7 +83,7 @@ function dropContinuation(page: Uint8Array): Uint8Array | null {
   out[26] = left;
   out.set(page.subarray(27 + skipSegments, 27 + segments), 27);
   out.set(page.subarray(27 + segments + skipBytes), 27 + left);
-  new DataView(out.buffer).setUint32(22, pageCrc(out), true);
+  new DataView(out.buffer).setUint32(22, oggCrc(out), true);
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { crc8 } from '../kernel/checksums.js';
 import { id3v2Length } from './mpeg-duration.js';
 import type { FileRange } from './file-range.js';
 
@@ -20,22 +21,6 @@ export function readStreamInfo(head: Buffer): FlacStreamInfo | null {
   const sampleRate = head.readUInt32BE(si + 10) >>> 12;
   const totalSamples = ((head[si + 13] as number) & 0x0f) * 2 ** 32 + head.readUInt32BE(si + 14);
   return { offset, maxBlockSize: head.readUInt16BE(si + 2), sampleRate, totalSamples };
-}
-
-const CRC8 = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
-    t[i] = c;
-  }
-  return t;
-})();
-
-function crc8(b: Uint8Array, from: number, to: number): number {
-  let c = 0;
-  for (let i = from; i < to; i++) c = CRC8[c ^ (b[i] as number)] as number;
-  return c;
 }
 
 /** The frame/sample number in FLAC's UTF-8-like coding: its value and byte length, or null. */

@@ -1,3 +1,4 @@
+import { oggCrc } from '../kernel/checksums.js';
 import type { FileRange } from './file-range.js';
 
 /** The audio stream of an Ogg file, from its first (beginning-of-stream) page. */
@@ -19,26 +20,6 @@ export interface OggPage {
   /** Header plus body bytes. */
   length: number;
   bodyOffset: number;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    t[i] = r >>> 0;
-  }
-  return t;
-})();
-
-/** The Ogg page checksum (CRC-32, polynomial 0x04c11db7, no reflection), with the CRC field taken as zero. */
-export function oggCrc(page: Uint8Array): number {
-  let crc = 0;
-  for (let i = 0; i < page.length; i++) {
-    const byte = i >= 22 && i < 26 ? 0 : (page[i] as number);
-    crc = ((crc << 8) ^ (CRC_TABLE[((crc >>> 24) ^ byte) & 0xff] as number)) >>> 0;
-  }
-  return crc;
 }
 
 /** Reads the page header at `at` in `b`, or null unless a whole page with a valid checksum is there. */

@@ -1,10 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { errorMessage } from '../kernel/errors.js';
+import { findWorkerEntry, startWorker, workerCount, type WorkerEntry } from '../kernel/worker-boot.js';
 import type { Logger } from '../kernel/logger.js';
 import { probeFile, type ProbeResult } from './probe.js';
 
@@ -49,61 +46,7 @@ const MAX_PROBE_WORKERS = 4;
  * MOODSHELF_PROBE_WORKERS overrides it (0 probes in the core's own thread).
  */
 export function defaultProbeWorkers(): number {
-  const env = process.env.MOODSHELF_PROBE_WORKERS;
-  if (env !== undefined && env.trim() !== '' && Number.isInteger(Number(env))) return clampWorkers(Number(env));
-  return clampWorkers(availableParallelism() - 2);
-}
-
-function clampWorkers(n: number): number {
-  return Math.max(0, Math.min(MAX_PROBE_WORKERS, Math.floor(n)));
-}
-
-/** How to start a worker: a built .js entry, or the TypeScript source loaded through tsx. */
-type WorkerEntry = { kind: 'built'; file: string } | { kind: 'source'; entry: string; tsxApi: string };
-
-/**
- * Finds the worker's entry file. Built (electron-vite bundles it as its own entry, out/main/probe-worker.js,
- * and this module lands in out/main or out/main/chunks): the .js file. Run from TypeScript sources (tsx
- * for the CLI and benches, vitest's module runner for the tests): probe-worker.ts, which the worker loads
- * by registering tsx itself, because Node 20 does not pass the parent's loader hooks on to workers.
- */
-function findWorkerEntry(): WorkerEntry | string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  if (here.endsWith('.ts')) {
-    const entry = join(dir, 'probe-worker.ts');
-    if (!existsSync(entry)) return `${entry} does not exist`;
-    try {
-      return { kind: 'source', entry: pathToFileURL(entry).href, tsxApi: tsxEsmApi() };
-    } catch (err) {
-      return `tsx, which runs the TypeScript worker, cannot be found: ${errorMessage(err)}`;
-    }
-  }
-  for (const candidate of [join(dir, 'probe-worker.js'), join(dirname(dir), 'probe-worker.js')]) {
-    if (existsSync(candidate)) return { kind: 'built', file: candidate };
-  }
-  return `no probe-worker.js beside ${here} (is it an entry in electron.vite.config.ts?)`;
-}
-
-/** URL of tsx's ESM register() API, read from tsx's package exports (its CommonJS twin fails inside a worker on Node 20). */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const pkgFile = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, unknown> };
-  const api = pkg.exports?.['./esm/api'] as { import?: { default?: string } | string } | undefined;
-  const target = typeof api?.import === 'string' ? api.import : api?.import?.default;
-  if (!target) throw new Error(`${pkgFile} has no "./esm/api" import export`);
-  return pathToFileURL(join(dirname(pkgFile), target)).href;
-}
-
-/** Worker-side start-up for the TypeScript entry: register tsx, then import the entry (errors surface as the worker's 'error'). */
-const SOURCE_BOOT = `const { workerData } = require('node:worker_threads');
-import(workerData.tsxApi).then((api) => { api.register(); return import(workerData.entry); })
-  .catch((err) => setImmediate(() => { throw err; }));`;
-
-function startWorker(entry: WorkerEntry): Worker {
-  if (entry.kind === 'built') return new Worker(entry.file);
-  return new Worker(SOURCE_BOOT, { eval: true, workerData: { entry: entry.entry, tsxApi: entry.tsxApi } });
+  return workerCount('MOODSHELF_PROBE_WORKERS', availableParallelism() - 2, MAX_PROBE_WORKERS);
 }
 
 interface Pending {
@@ -160,7 +103,11 @@ export function createProbePool(size: number, log: Logger, options: ProbePoolOpt
   };
 
   const entry: WorkerEntry | string =
-    size <= 0 ? 'no workers asked for' : options.workerFile ? { kind: 'built', file: options.workerFile } : findWorkerEntry();
+    size <= 0
+      ? 'no workers asked for'
+      : options.workerFile
+        ? { kind: 'built', file: options.workerFile }
+        : findWorkerEntry(import.meta.url, 'probe-worker');
   if (typeof entry === 'string') {
     if (size > 0) fallBack(entry);
   } else {

@@ -3,14 +3,14 @@
  * (electron-vite bundles the worker as its own entry, e.g. out/main/decode-worker.js, and the calling
  * module lands in out/main or out/main/chunks) and from TypeScript sources (tsx for the CLI and the
  * benches, vitest's module runner for the tests), where the worker registers tsx itself because Node 20
- * does not pass the parent's loader hooks on to workers. The same scheme as library/probe-pool.ts.
+ * does not pass the parent's loader hooks on to workers. Used by the scanner's probe pool, the analysis' decode pool and its inference worker.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../kernel/errors.js';
+import { errorMessage } from './errors.js';
 
 /** How to start a worker: a built .js entry, or the TypeScript source loaded through tsx. */
 export type WorkerEntry = { kind: 'built'; file: string } | { kind: 'source'; entry: string; tsxApi: string };
@@ -57,4 +57,15 @@ import(workerData.tsxApi).then((api) => { api.register(); return import(workerDa
 export function startWorker(entry: WorkerEntry): Worker {
   if (entry.kind === 'built') return new Worker(entry.file);
   return new Worker(SOURCE_BOOT, { eval: true, workerData: { entry: entry.entry, tsxApi: entry.tsxApi } });
+}
+
+/**
+ * A worker count: the integer in environment variable `variable` when set (the override every pool
+ * offers, 0 meaning "work in the calling thread"), else `fallback`; clamped to 0..`max`, because more
+ * workers than a pool can feed only cost start-up time and memory.
+ */
+export function workerCount(variable: string, fallback: number, max: number): number {
+  const env = process.env[variable];
+  const n = env !== undefined && env.trim() !== '' && Number.isInteger(Number(env)) ? Number(env) : fallback;
+  return Math.max(0, Math.min(max, Math.floor(n)));
 }
