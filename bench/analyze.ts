@@ -10,12 +10,14 @@
 // - FLOPs per segment counted from the ONNX graphs of the pack the app runs (src/core/model/onnx-flops.ts):
 //   joint = encoder + head, CLAP = the audio tower;
 // - per pack kind, processes of their own (bench/analyze-pack.ts): one measures the yardsticks on a core's ModelRuntime
-//   (the app's session settings): the roofline (constant-weight MatMul, best of N, preallocated output) and the
+//   (the app's session settings): the roofline (constant-weight MatMul, best of N, preallocated output; the best
+//   of the app's settings and ONNX Runtime's defaults, so a setting the app picks for memory never lowers it) and the
 //   encoder alone on prepared input; the other runs the app's path alone (its peak RSS is the app's), starting
 //   as the app does with the library scanned and the pack installed (by a third process before it): one
 //   warm-up track, then `analysis-start` (quick policy) over the other N tracks with a trivial request every 20 ms.
 // encoderGflops = the encoder's FLOPs per segment over its best time of N runs (best of N, like the roofline);
-// pipelineToEncoder = end-to-end segments/s over the encoder alone's median segments/s.
+// pipelineToEncoder = end-to-end segments/s over the encoder alone's median segments/s; detail.pipeline says
+// where the end-to-end time went (the share the encoder was embedding, and its rate meanwhile).
 // Targets: encoderToRoofline >= 0.75 (joint/MERT), >= 0.5 (CLAP); pipelineToEncoder >= 0.9; peakRssMB < 1500;
 // p99RequestLatencyMs < 50. The last line printed is one JSON object with the figures.
 import { execFileSync, spawn } from 'node:child_process';
@@ -199,6 +201,8 @@ interface AppRun {
   /** Peak RSS of the process that scanned the library and installed the pack (its install check loads the pack). */
   installPeakRssMB?: number;
   rss: { afterWarmupMB: number; peakAfterWarmupMB: number; duringAnalysisMaxMB: number };
+  /** Seconds of the timed analysis the encoder spent embedding, and waiting for a decode (AnalysisPipelineInfo). */
+  pipeline: { embedSeconds: number; decodeWaitSeconds: number; encoderInWorker: boolean; decodeWorkers: number };
   load: Record<string, number[]>;
 }
 
@@ -293,6 +297,14 @@ const packs = runs.map(({ y, a, flops }) => {
       installPeakRssMB: a.installPeakRssMB,
       encoderAlonePeakRssMB: y.peakRssMB,
       rss: a.rss,
+      // Where the end-to-end time went: the share of it the encoder was embedding (the rest it waited for a
+      // decode or for the queue), and its rate while embedding (below the encoder alone's when the decode
+      // and the rest of the app take CPU from it).
+      pipeline: {
+        ...a.pipeline,
+        encoderBusyShare: round3(a.pipeline.embedSeconds / a.seconds),
+        encoderSegmentsPerSecondInPipeline: round3(a.segments / a.pipeline.embedSeconds),
+      },
       tracks: a.tracks,
       failed: a.failed,
       segments: a.segments,

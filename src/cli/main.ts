@@ -42,6 +42,9 @@ Models and analysis:
                              align vocabularies into shared concepts (mean shift)
   labels similar "<text>" [-n N] [--json]
   labels cluster --vectors FILE [--quantile Q] [--n-samples N] [--json]
+  labels personal "<label>" [--json]
+                             the label's personal model: its tag decisions, cross-validated ranking
+                             (personal vs zero-shot) and whether scores use it
   scores <track> [--vocab NAME] [--json]
                              a track's scores (or why it has none: unreadable, missing, not analysed)
   top "<label>" [-n N] [--json]

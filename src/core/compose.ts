@@ -38,10 +38,24 @@ import { createPlaylistHandlers, type PlaylistHandlerDefs } from './playlists/ha
 import type { PlaylistEvents } from './playlists/events.js';
 import { createFileTagHandlers, type FileTagHandlerDefs } from './filetags/handlers.js';
 import { createJobHandlers, type JobHandlerDefs } from './jobs/handlers.js';
+import { createPersonalService, type PersonalService } from './personal/service.js';
+import { createPersonalHandlers, type PersonalHandlerDefs } from './personal/handlers.js';
+import type { PersonalEvents } from './personal/events.js';
 import type { InvokeReply } from './contract.js';
+import { createArtworkService, type ArtworkService } from './media/artwork.js';
+import { createPeaksService, type PeaksService } from './media/peaks.js';
+import type { MediaEvents } from './media/events.js';
+import { createMediaHandlers, type MediaHandlerDefs } from './media/handlers.js';
 
 /** Every event the core emits, with its payload: the union of the domains' event maps. */
-export type CoreEvents = LibraryEvents & AnalysisEvents & ModelEvents & TagEvents & PlaylistEvents & JobEvents;
+export type CoreEvents = LibraryEvents &
+  AnalysisEvents &
+  ModelEvents &
+  TagEvents &
+  PlaylistEvents &
+  JobEvents &
+  MediaEvents &
+  PersonalEvents;
 
 /** Every handler definition of every domain. */
 type AllHandlerDefs = LibraryHandlerDefs &
@@ -55,7 +69,9 @@ type AllHandlerDefs = LibraryHandlerDefs &
   TagHandlerDefs &
   PlaylistHandlerDefs &
   FileTagHandlerDefs &
-  JobHandlerDefs;
+  JobHandlerDefs &
+  MediaHandlerDefs &
+  PersonalHandlerDefs;
 
 /** The whole API: every handler, input-checked. Hosts (IPC, CLI, tests) derive their types from this. */
 export type Handlers = BoundHandlers<AllHandlerDefs>;
@@ -100,6 +116,11 @@ export interface CoreServices {
   index: IndexCache;
   jobs: Jobs;
   grants: WriteGrants;
+  /** Personal label models: fitted from tag decisions, refitted in the background, used in scoring where better. */
+  personal: PersonalService;
+  /** Cover art found after scans (media/artwork.ts) and waveform peaks computed once (media/peaks.ts). */
+  artwork: ArtworkService;
+  peaks: PeaksService;
 }
 
 /** A running core: the typed handlers, the invoke entry points, events, jobs and shutdown. */
@@ -119,6 +140,9 @@ export interface Core {
   close(): Promise<void>;
 }
 
+/** From this many tracks to look at, the artwork pass runs as a job (shown with its progress). */
+const ARTWORK_JOB_MIN_TRACKS = 200;
+
 /** The database file inside a data folder. */
 export function databasePath(dataDir: string): string {
   return join(dataDir, 'moodshelf.db');
@@ -126,7 +150,7 @@ export function databasePath(dataDir: string): string {
 
 /** Builds every domain's handler definitions from the services, each with only what it needs. */
 function handlerDefs(s: CoreServices, events: EventBus<CoreEvents>): AllHandlerDefs {
-  const scoring: ScoringDeps = { db: s.db, models: s.models, index: s.index };
+  const scoring: ScoringDeps = { db: s.db, models: s.models, index: s.index, personal: s.personal };
   const { db, jobs, grants, log } = s;
   const maps = [
     createLibraryHandlers({ db, library: s.library, jobs, onScanProgress: (l) => events.on('scan-progress', l) }),
@@ -137,10 +161,12 @@ function handlerDefs(s: CoreServices, events: EventBus<CoreEvents>): AllHandlerD
     createScoreHandlers({ scoring }),
     createLabelHandlers({ db, models: s.models, jobs, log: log.child('labels') }),
     createSettingsHandlers({ db }),
-    createTagHandlers({ db, events, scoring }),
+    createTagHandlers({ db, events, scoring, log: log.child('tags') }),
     createPlaylistHandlers({ scoring, jobs, grants, events }),
     createFileTagHandlers({ db, analysis: s.analysis, jobs, scoring, log: log.child('filetags') }),
     createJobHandlers({ jobs }),
+    createPersonalHandlers({ personal: s.personal }),
+    createMediaHandlers({ db, peaks: s.peaks }),
   ];
   const merged: Record<string, unknown> = {};
   for (const map of maps) {
@@ -178,6 +204,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     autoResume: options.autoAnalyze ?? false,
     defaultPolicy: () => readSettings(db).analysisPolicy,
   });
+  const index = createIndexCache(db);
+  const personal = createPersonalService({ db, models, index, events, log: log.child('personal') });
   const services: CoreServices = {
     dataDir: options.dataDir,
     dbPath,
@@ -186,10 +214,29 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     library,
     models,
     analysis,
-    index: createIndexCache(db),
+    index,
+    personal,
     jobs,
     grants: createWriteGrants(),
+    artwork: createArtworkService(db, options.dataDir, log.child('artwork'), {
+      onUpdated: (trackIds) => events.emit('artwork-updated', { trackIds }),
+    }),
+    peaks: createPeaksService(db, log.child('peaks'), { onReady: (e) => events.emit('peaks-ready', e) }),
   };
+  // Pictures are looked for after every scan (and now, for tracks a past session left unchecked); peaks of
+  // analysed tracks are computed while the analysis is idle, so opening one draws its waveform at once.
+  const findArtwork = (): void => {
+    // Many tracks to look at (a first scan of a big library): a job with progress that can be cancelled;
+    // a few (a rescan after some changes): quietly in the background.
+    if (services.artwork.pendingCount() < ARTWORK_JOB_MIN_TRACKS) services.artwork.schedule();
+    else jobs.start({ kind: 'artwork', key: 'artwork', title: 'Finding cover art', run: (ctx) => services.artwork.run(ctx) });
+  };
+  events.on('scan-finished', findArtwork);
+  // Personal labels are refitted in the background when decisions change or new tracks are analysed.
+  events.on('tags-changed', () => personal.schedule());
+  events.on('analysis-finished', () => personal.schedule());
+  findArtwork();
+  events.on('analysis-finished', () => services.peaks.backfill(() => analysis.status().state === 'running'));
   const handlers = bindHandlers(handlerDefs(services, events)) as Handlers;
   if (options.autoAnalyze) {
     // A queue left from the last session was resumed by the service: follow it as the analysis job.
@@ -247,6 +294,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       // The analysis service first: closing it keeps the persistent queue for the next start, whereas
       // cancelling its job (what jobs.close does to running jobs) would empty the queue.
       await analysis.close();
+      await personal.close();
+      await services.artwork.close();
+      await services.peaks.close();
       await jobs.close();
       await library.close();
       await models.close();

@@ -1,7 +1,7 @@
 /**
  * renderer-page: turns the built index.html into the page one load gets. The page's Content Security
- * Policy allows inline styles only with a nonce (wavesurfer.js draws the waveform in a shadow root with
- * its own <style>); a nonce baked into the build would be the same for every user and every load, so
+ * Policy allows inline styles only with a nonce (a style injected at run time, such as a shadow root's own
+ * <style>, must carry it); a nonce baked into the build would be the same for every user and every load, so
  * it would prove nothing. Each load therefore gets a fresh random nonce, written into the CSP (the
  * <meta> and the response header) and into `<meta property="csp-nonce" nonce="…">`, where the renderer
  * reads it (`document.querySelector('meta[property="csp-nonce"]').nonce`).

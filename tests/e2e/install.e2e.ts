@@ -88,7 +88,7 @@ describe('a long model install', () => {
     const csp = response?.headers()['content-security-policy'] ?? '';
     expect(csp).toContain(`'nonce-${second}'`);
     expect(csp).not.toContain('unsafe-inline');
-    // What wavesurfer does with its cspNonce: a <style nonce> in a shadow root applies; without it, it is refused.
+    // A style injected at run time: a <style nonce> in a shadow root applies; without the nonce, it is refused.
     const styled = (nonce: string | null): Promise<boolean> =>
       page.evaluate((n) => {
         const host = document.createElement('div');

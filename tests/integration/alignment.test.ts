@@ -136,7 +136,9 @@ describe('label alignment', () => {
       expect(updated).toEqual({ vocabulary: 'user', name: 'rainy Sunday', description: 'grey skies, slow piano', builtin: false });
       expect(core.context.db.prepare('SELECT label FROM track_tags').all()).toEqual([{ label: 'rainy Sunday' }]);
       expect(await core.invoke('labels-update', { text: 'rainy Sunday', description: null })).toMatchObject({ description: null });
-      await expect(core.invoke('labels-update', { text: 'rainy Sunday', newText: 'road trip' })).rejects.toThrow(/already in user/);
+      await expect(core.invoke('labels-update', { text: 'rainy Sunday', newText: 'road trip' })).rejects.toThrow(
+        /already a label: "road trip" in your labels/,
+      );
       await expect(core.invoke('labels-update', { text: 'nope' })).rejects.toThrow(/No label "nope"/);
     });
   });

@@ -127,6 +127,8 @@ describe('analysis queue', () => {
       await new Promise((r) => setTimeout(r, 100));
       const s1 = await core.invoke('analysis-status');
       expect(s1.state).toBe('paused');
+      // A paused queue tells no time left (the app and the CLI would show a stale estimate).
+      expect(s1.etaSeconds).toBeNull();
       await new Promise((r) => setTimeout(r, 300));
       expect((await core.invoke('analysis-status')).counts?.analyzed).toBe(s1.counts?.analyzed);
       await core.invoke('analysis-resume');

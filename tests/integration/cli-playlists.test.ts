@@ -188,18 +188,14 @@ describe('moodshelf playlists', () => {
     expect((await run(['playlists', 'rename', 'Brighter', 'Bright', 'side'])).out.trim()).toBe(
       `Renamed playlist ${list[0]?.id} "Brighter" to "Bright side"`,
     );
-    await run(['playlists', 'create', 'Bright side']);
-    expect((await run(['playlists', 'show', 'bright side'], 2)).err).toMatch(
-      /2 playlists are named "bright side" \(ids \d+, \d+\): give the id/,
+    expect((await run(['playlists', 'create', 'bright  SIDE'], 1)).err).toMatch(
+      /There is already a playlist named "Bright side" \(id \d+\); choose another name/,
     );
     expect((await run(['playlists', 'show', 'Nope'], 1)).err).toBe(
       'moodshelf: no playlist with id or name "Nope" (see them with: moodshelf playlists list)\n',
     );
     expect((await run(['playlists', 'delete', String(list[0]?.id)])).out.trim()).toBe(`Deleted playlist ${list[0]?.id} "Bright side"`);
-    expect((JSON.parse((await run(['playlists', 'list', '--json'])).out) as Shown[]).map((p) => p.name)).toEqual([
-      'Bright side',
-      'Rainy, not bright',
-    ]);
+    expect((JSON.parse((await run(['playlists', 'list', '--json'])).out) as Shown[]).map((p) => p.name)).toEqual(['Rainy, not bright']);
 
     // Bad rules are usage errors that show the syntax.
     expect((await run(['playlists', 'create', 'x', '--rule', 'calm'], 2)).err).toMatch(/cannot read the rule "calm": write LABEL>=SCORE/);

@@ -81,7 +81,9 @@ describe('tags', () => {
       const voted = scores.tags.flatMap((v) => v.labels.map((l) => l.label));
       const first = await core.invoke('tags-suggest', { trackId });
       expect(first.suggestions.length).toBeGreaterThan(1);
-      expect(new Set(first.suggestions.map((s) => s.label))).toEqual(new Set(voted));
+      // Merged by aligned concept: every voted label is a suggestion or related to one, once.
+      const shown = first.suggestions.flatMap((s) => [s.label, ...s.related.map((r) => r.label)]);
+      expect(new Set(shown)).toEqual(new Set(voted));
       expect(first.suggestions.map((s) => s.votes)).toEqual([...first.suggestions.map((s) => s.votes)].sort((x, y) => y - x));
 
       const [top, second] = first.suggestions;

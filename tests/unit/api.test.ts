@@ -106,7 +106,7 @@ describe('settings', () => {
   it('validates, stores and applies the analysis policy', async () => {
     const core = await createCore({ dataDir: tempDir() });
     try {
-      expect(await core.invoke('settings-get')).toEqual({ analysisPolicy: 'quick:3', threads: 0, theme: 'system' });
+      expect(await core.invoke('settings-get')).toEqual({ analysisPolicy: 'quick:3', threads: 0, theme: 'system', firstRunSkipped: false });
       expect(await core.invoke('settings-set', { analysisPolicy: 'full', theme: 'dark' })).toMatchObject({
         analysisPolicy: 'full',
         theme: 'dark',
@@ -119,6 +119,25 @@ describe('settings', () => {
       expect((await core.invoke('settings-get')).analysisPolicy).toBe('full');
     } finally {
       await core.close();
+    }
+  });
+  it('remembers a skipped first run across restarts, and refuses a value that is not true or false', async () => {
+    const dataDir = tempDir();
+    const first = await createCore({ dataDir });
+    try {
+      expect((await first.invoke('settings-set', { firstRunSkipped: true })).firstRunSkipped).toBe(true);
+      expect(await first.invokeUntrusted('settings-set', [{ firstRunSkipped: 'yes' }])).toMatchObject({
+        ok: false,
+        error: { code: 'E_INVALID', message: expect.stringContaining('true or false') },
+      });
+    } finally {
+      await first.close();
+    }
+    const again = await createCore({ dataDir });
+    try {
+      expect((await again.invoke('settings-get')).firstRunSkipped).toBe(true);
+    } finally {
+      await again.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import {
 import { percentiles, rankScores, scoreTracks } from '../../src/core/analysis/scoring.js';
 import { rowMatrix, rowMatrixHelper } from '../../src/core/analysis/row-matrix.js';
 import { dot, fromBlob } from '../../src/core/analysis/vectors.js';
+import { seededRandom } from '../../src/core/kernel/random.js';
 
 const PACK = 'p@1';
 
@@ -21,20 +22,8 @@ function library(n: number, firstId = 1, step = 1): Db {
   return db;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function analyse(db: Db, id: number, segments: number, seed: number, dim = 3, pack = PACK): void {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const segs = Array.from({ length: segments }, (_, k) => ({
     index: k,
     start: k * 10,
@@ -140,7 +129,7 @@ describe('embedding index', () => {
 
   it('matches a full load through a long random sequence of adds, re-analyses and deletions', () => {
     const db = library(300);
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let i = 1; i <= 150; i++) analyse(db, i, 1 + Math.floor(r() * 4), i, 8);
     const cache = createIndexCache(db);
     let ix = cache.get(PACK);
@@ -210,7 +199,7 @@ function oldRanking(scores: Float32Array): { order: number[]; pct: Float32Array 
 
 describe('ranking', () => {
   it('orders best first with ties by row and gives the same percentiles as the comparator sorts, bit for bit', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     const cases = [
       new Float32Array(0),
       Float32Array.of(0.5),
@@ -242,7 +231,7 @@ describe('ranking', () => {
 
 describe('row matrix', () => {
   it('dots every row with a vector exactly as dot does, with the SIMD kernel where the dimension allows', async () => {
-    const r = rng(11);
+    const r = seededRandom(11);
     for (const [rows, dim] of [
       [1, 4],
       [2, 8],

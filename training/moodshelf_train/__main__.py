@@ -38,6 +38,18 @@ def _cmd_export_encoder(a):
     print(f"wrote {path}")
 
 
+def _cmd_personal_pack(a):
+    import json
+
+    from .personal import personal_pack
+
+    t = time.time()
+    r = personal_pack(a.pack, a.features, a.out, epochs=a.epochs, lr=a.lr, anchor=a.anchor, seed=a.seed)
+    print(json.dumps(r))
+    print(f"wrote {a.out} ({r['id']}) in {time.time() - t:.1f}s: held-out pairwise accuracy "
+          f"{r['pairwiseBefore']:.3f} -> {r['pairwiseAfter']:.3f}; install it with: npx moodshelf models install {a.out}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="moodshelf_train")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -57,6 +69,17 @@ def main(argv=None):
     from . import cli_train
 
     cli_train.add_commands(sub)
+
+    s = sub.add_parser("personal-pack", help="fine-tune an installed joint pack's head on `moodshelf export-features` "
+                                             "(accepted tags) and write a personal pack")
+    s.add_argument("--pack", required=True, help="the joint pack folder to start from")
+    s.add_argument("--features", required=True, help="the export-features folder")
+    s.add_argument("--out", required=True, help="the personal pack folder (replaced)")
+    s.add_argument("--epochs", type=int, default=200)
+    s.add_argument("--lr", type=float, default=0.01)
+    s.add_argument("--anchor", type=float, default=1.0, help="weight of |A - I|^2 (higher: closer to the original head)")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(fn=_cmd_personal_pack)
 
     a = p.parse_args(argv)
     a.fn(a)

@@ -1,8 +1,9 @@
 import { clusterVectors, readVectorsFile } from '../../core/labels/vectors-file.js';
 import { type Command, UsageError, numberOption, output, positional } from '../context.js';
 import { count } from '../format.js';
+import { personalText } from './personal.js';
 
-/** `labels list|add|remove|similar|cluster`. */
+/** `labels list|add|remove|similar|cluster|personal`. */
 export const labels: Command = async (c) => {
   const sub = c.args.positionals[1];
   const vocab = c.args.values.vocab?.[0];
@@ -68,7 +69,11 @@ export const labels: Command = async (c) => {
         ].join('\n'),
       );
     }
+    case 'personal': {
+      const figures = await c.core.invoke('labels-personal', { label: positional(c.args, 2, 'label') });
+      return output(c, figures, () => personalText(figures));
+    }
     default:
-      throw new UsageError(`unknown labels command "${sub}" (list, add, remove, align, similar, cluster)`);
+      throw new UsageError(`unknown labels command "${sub}" (list, add, remove, align, similar, cluster, personal)`);
   }
 };

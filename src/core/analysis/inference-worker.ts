@@ -3,12 +3,20 @@
 // sent, one request at a time, so ONNX Runtime's synchronous run() never holds the core's event loop.
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../kernel/errors.js';
-import type { JointModel } from '../model/joint-model.js';
 import { ModelRuntime } from '../model/runtime.js';
-import { loadModel } from '../model/service.js';
+import { loadClapModel } from '../model/clap-model.js';
+import { loadJointModel, type JointModel } from '../model/joint-model.js';
+import type { PackManifest } from '../model/manifest.js';
 import type { InferenceReply, InferenceRequest } from './inference.js';
 
 let current: { key: string; runtime: ModelRuntime; model: JointModel } | null = null;
+
+/**
+ * The pack's loader, as the model service's loadModel picks it, imported directly: the service module
+ * pulls in installation and transformers.js, which a worker running a joint pack never needs.
+ */
+const load = (dir: string, manifest: PackManifest, runtime: ModelRuntime): JointModel =>
+  manifest.kind === 'clap' ? loadClapModel(dir, manifest, runtime) : loadJointModel(dir, manifest, runtime);
 
 function failure(id: number, err: unknown): InferenceReply {
   const e = err as { name?: unknown; code?: unknown };
@@ -23,13 +31,13 @@ function failure(id: number, err: unknown): InferenceReply {
 async function answer(request: InferenceRequest): Promise<{ reply: InferenceReply; transfer: ArrayBuffer[] }> {
   try {
     if ('load' in request) {
-      const { key, dir, manifest, threads, batchSize } = request.load;
+      const { key, dir, manifest, threads, batchSize, spinning } = request.load;
       if (current?.key !== key) {
         const old = current;
         current = null;
         await old?.runtime.dispose();
-        const runtime = new ModelRuntime({ threads, batchSize });
-        current = { key, runtime, model: loadModel(dir, manifest, runtime) };
+        const runtime = new ModelRuntime({ threads, batchSize, spinning });
+        current = { key, runtime, model: load(dir, manifest, runtime) };
       }
       return { reply: { id: request.id, loaded: key }, transfer: [] };
     }

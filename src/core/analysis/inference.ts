@@ -19,7 +19,7 @@ import { findWorkerEntry, startWorker, type WorkerEntry } from '../kernel/worker
 
 /** A message to the inference worker: load a pack (once per pack), or embed segments with it. */
 export type InferenceRequest =
-  | { id: number; load: { key: string; dir: string; manifest: PackManifest; threads: number; batchSize: number } }
+  | { id: number; load: { key: string; dir: string; manifest: PackManifest; threads: number; batchSize: number; spinning: boolean } }
   | { id: number; segments: Float32Array[] };
 
 /** The worker's message: loaded; a pack loaded; vectors; or the error (name and code kept: UserError, E_PACK...). */
@@ -144,7 +144,8 @@ export function createEmbedder(
       const w = worker;
       if (!w) return inThread(segments);
       if (loadedKey !== pack.key) {
-        const load = { key: pack.key, dir: pack.path, manifest, threads: models.runtime.threads, batchSize: models.runtime.batchSize };
+        const { threads, batchSize, spinning } = models.runtime;
+        const load = { key: pack.key, dir: pack.path, manifest, threads, batchSize, spinning };
         const reply = await request(w, { id: nextId++, load });
         if ('error' in reply) {
           const err = toError(reply);

@@ -16,6 +16,8 @@ export interface LabelScore {
   percentile: number;
   /** Cosine per analysed segment, in time order. */
   segmentScores: number[];
+  /** True when the score comes from the label's personal model (learnt from the user's tags), not zero-shot. */
+  personal: boolean;
 }
 
 /** Everything the inspector and `moodshelf scores` show for a track. */
@@ -33,11 +35,15 @@ export interface RankedTrack {
   track: Track;
   score: number;
   percentile: number;
+  /** True when ranked by the label's personal model rather than zero-shot. */
+  personal: boolean;
 }
 
 /** A label's ranking over the library: every analysed track, best first, as ids. */
 export interface LabelRanking {
   ranking: { trackId: number; score: number; percentile: number }[];
+  /** True when ranked by the label's personal model rather than zero-shot. */
+  personal: boolean;
 }
 
 /** What the score handlers need: only scoring (database, active pack and model, embedding index). */
@@ -68,7 +74,7 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
    * seen before is encoded first: the encoder runs on ONNX Runtime's threads while this thread brings the
    * index up to date (the whole load, on the first request after a start).
    */
-  const rankLabel = async (label: string): Promise<LabelRanking['ranking']> => {
+  const rankLabel = async (label: string): Promise<LabelRanking> => {
     const { pack } = scoring.models.active();
     const vector = labelVectors(scoring.db, pack.key, scoring.models.activeModel(), [label]);
     // A cached vector is there within microtasks; else this waits one turn, in which the encoder starts.
@@ -81,14 +87,16 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
     const [v] = await vector;
     // Again after the wait (cheap when nothing changed): a track committed meanwhile is ranked too.
     const index = scoring.index.get(pack.key);
-    const scores = scoreTracks(index, v as Float32Array);
+    // The label's personal model where it is active (better than zero-shot on the user's tags, not off).
+    const personal = scoring.personal?.vectorFor(pack.key, label) ?? null;
+    const scores = scoreTracks(index, personal?.vector ?? (v as Float32Array));
     const { order, percentiles: pct } = rankScores(scores);
     const ranking = new Array<LabelRanking['ranking'][number]>(order.length);
     for (let k = 0; k < order.length; k++) {
       const i = order[k] as number;
       ranking[k] = { trackId: index.trackIds[i] as number, score: scores[i] as number, percentile: pct[i] as number };
     }
-    return ranking;
+    return { ranking, personal: personal !== null };
   };
 
   return {
@@ -99,14 +107,17 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
       const labels = t.labels.map((e, i): LabelScore => {
         const v = t.vectors[i] as Float32Array;
         const score = dot(index.tracks, v, row * index.dim);
-        // Keyed by vocabulary too: the same text can stand for different vectors (the paper's expanded labels).
-        const sorted = sortedScores(index.stamp, `${e.vocabulary}\u0000${e.text}`, () => scoreTracks(index, v));
+        // Keyed by vocabulary too: the same text can stand for different vectors (the paper's expanded labels),
+        // and by the personal model's stamp when the label has one.
+        const key = `${e.vocabulary}\u0000${e.text}\u0000${t.personal[i] ?? ''}`;
+        const sorted = sortedScores(index.stamp, key, () => scoreTracks(index, v));
         return {
           vocabulary: e.vocabulary,
           label: e.label,
           score,
           percentile: percentileOf(score, sorted),
           segmentScores: t.segmentScores[i] ?? [],
+          personal: t.personal[i] !== null,
         };
       });
       return {
@@ -119,17 +130,17 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
     }),
     /** The tracks that match any label text best (zero-shot: the text need not be in a vocabulary). */
     'scores-top': handler(params({ label: text(), limit: opt(int(1, 100_000)) }), async ({ label, limit }): Promise<RankedTrack[]> => {
-      const ranking = await rankLabel(label);
+      const { ranking, personal } = await rankLabel(label);
       return ranking.slice(0, limit ?? 20).flatMap((r) => {
         const track = getTrack(scoring.db, r.trackId);
-        return track ? [{ track, score: r.score, percentile: r.percentile }] : [];
+        return track ? [{ track, score: r.score, percentile: r.percentile, personal }] : [];
       });
     }),
     /**
      * Every analysed track's score for any label text, best first, as ids (no track records): what a
      * table needs to sort 50,000 rows by a mood without shipping 50,000 objects.
      */
-    'scores-label': handler(params({ label: text() }), async ({ label }): Promise<LabelRanking> => ({ ranking: await rankLabel(label) })),
+    'scores-label': handler(params({ label: text() }), async ({ label }): Promise<LabelRanking> => await rankLabel(label)),
   };
 }
 

@@ -151,6 +151,13 @@ export interface AnalysisPipelineInfo {
   decodedInWorkers: number;
   decodedInThread: number;
   encoderInWorker: boolean;
+  /**
+   * Since the service started: milliseconds the encoder spent embedding tracks, and milliseconds the queue
+   * waited for a track's decode before it could embed (the encoder idle for want of audio). Together they
+   * tell a decode-bound pipeline from an encoder slowed by sharing the cores.
+   */
+  embedMs: number;
+  decodeWaitMs: number;
 }
 
 /** Creates the analysis service. `autoResume` starts a queue left over from a previous run. */
@@ -180,6 +187,8 @@ export function createAnalysisService(
   let busyMs = 0;
   let closed = false;
   const watchers = new Set<(p: AnalysisProgress) => void>();
+  /** See AnalysisPipelineInfo.embedMs and decodeWaitMs. */
+  const timing = { embedMs: 0, decodeWaitMs: 0 };
   /** Started with the first run and kept until close (a worker's start-up costs a fraction of a second). */
   let pool: DecodePool | null = null;
   const decodePool = (): DecodePool => (pool ??= createDecodePool(options.decodeWorkers ?? defaultDecodeWorkers(), log.child('decode')));
@@ -220,7 +229,8 @@ export function createAnalysisService(
       currentTrackId: current?.id ?? null,
       currentTitle: current?.title ?? null,
       segmentsPerSecond,
-      etaSeconds: perTrack === null ? null : Math.round(perTrack * queued),
+      // A paused (or idle) queue has no time left to tell: the estimate returns when it runs again.
+      etaSeconds: state !== 'running' || perTrack === null ? null : Math.round(perTrack * queued),
     };
   };
 
@@ -292,7 +302,9 @@ export function createAnalysisService(
 
   /** Embeds and commits a prepared track (or records why it cannot be analysed). */
   const finishTrack = async (key: string, item: Claimed, signal: AbortSignal): Promise<void> => {
+    const waitStart = performance.now();
     let prepared = await item.prepared;
+    timing.decodeWaitMs += performance.now() - waitStart;
     if (signal.aborted) return;
     if (prepared.kind === 'unreadable') {
       recordAnalysisFailure(db, item.trackId, key, prepared.reason);
@@ -307,7 +319,9 @@ export function createAnalysisService(
     if (prepared.kind !== 'decoded') return;
     const { decoded, todo } = prepared;
     // The samples go to the inference worker (transferred): only the windows' specs are used below.
+    const embedStart = performance.now();
     const vectors = await embedder().embed(decoded.segments.map((s) => s.samples));
+    timing.embedMs += performance.now() - embedStart;
     if (signal.aborted) return;
     commitTrackAnalysis(
       db,
@@ -513,6 +527,8 @@ export function createAnalysisService(
         decodedInWorkers: pool?.stats.inWorkers ?? 0,
         decodedInThread: pool?.stats.inThread ?? 0,
         encoderInWorker: embedderInstance?.inWorker ?? false,
+        embedMs: Math.round(timing.embedMs),
+        decodeWaitMs: Math.round(timing.decodeWaitMs),
       };
     },
     async close() {

@@ -66,6 +66,8 @@ export interface TrackLabelScores {
   segs: StoredSegment[];
   /** Per label (same order as `labels`), the cosine of each segment. */
   segmentScores: number[][];
+  /** Per label, the stamp of the personal model its vector comes from, or null for zero-shot. */
+  personal: (string | null)[];
 }
 
 /**
@@ -88,7 +90,12 @@ export async function trackLabelScores(deps: ScoringDeps, trackId: number, vocab
     { db, models },
     labels.map((l) => ({ vocabulary: l.vocabulary, name: l.label, text: l.text })),
   );
+  // A label with an active personal model is scored with it (chips, suggestions and votes alike).
+  const personal = labels.map((l) => deps.personal?.vectorFor(pack.key, l.label) ?? null);
+  personal.forEach((p, i) => {
+    if (p) vectors[i] = p.vector;
+  });
   const segs = trackSegments(db, trackId, pack.key);
   const segmentScores = vectors.map((v) => segmentScoresFor(segs, v));
-  return { packKey: pack.key, index, row, vocabs, labels, vectors, segs, segmentScores };
+  return { packKey: pack.key, index, row, vocabs, labels, vectors, segs, segmentScores, personal: personal.map((p) => p?.stamp ?? null) };
 }

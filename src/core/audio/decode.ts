@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { decodeChunked } from 'audio-decode';
 import { openByteReader } from './byte-reader.js';
 import { openFlacSeeker } from './flac-seek.js';
+import { openMp4Aac } from './mp4-aac.js';
 import { openMpegSeeker } from './mpeg-seek.js';
 import { openOggSeeker } from './ogg-seek.js';
 import { openPcmFile } from './pcm-file.js';
@@ -117,7 +118,44 @@ export async function decodeSegments(path: string, specs: SegmentSpec[], options
     const seeked = await decodeSeeking(path, codec as SeekCodec, specs, options);
     if (seeked) return seeked;
   }
+  if (codec === 'm4a' && options.seek !== false) {
+    const aac = await decodeMp4Aac(path, specs, options);
+    if (aac) return aac;
+  }
   return decodeStreamed(path, codec, specs, options);
+}
+
+/**
+ * An MP4/M4A file with AAC, decoded from the start by its sample tables (mp4-aac.ts): the streaming
+ * decode's samples without holding the whole track when its moov sits at the end. Null when the file is
+ * not one mp4-aac reads (the streaming demuxer then decodes it, and reports its real problem).
+ */
+async function decodeMp4Aac(path: string, specs: SegmentSpec[], options: DecodeSegmentsOptions): Promise<DecodedSegments | null> {
+  const reader = await openByteReader(path);
+  try {
+    const track = await openMp4Aac(reader).catch(() => null);
+    if (!track) return null;
+    let windows: Window[] | null = null;
+    let resampler: Resampler | null = null;
+    let sourceRate = 0;
+    let limit = Number.POSITIVE_INFINITY;
+    let position = 0;
+    await track.decode((start, mono, rate) => {
+      if (!windows) {
+        sourceRate = rate;
+        resampler = createResampler(sourceRate, options.targetRate);
+        if (options.duration) limit = Math.ceil(options.duration * sourceRate);
+        windows = makeWindows(specs, sourceRate, options.segmentSeconds, exactContext(resampler).source);
+      }
+      copyIntoWindows(windows, mono.subarray(0, Math.max(0, Math.min(mono.length, limit - start))), start);
+      position = start + mono.length;
+      return !(position >= limit || windows.every((w) => w.to <= position));
+    }, options.signal);
+    if (!windows || !resampler) return null;
+    return { ...finish(resampler, windows, sourceRate, options), method: 'stream', decodedSamples: position };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Windows closer than this are decoded in one span rather than by two seeks (seconds). */

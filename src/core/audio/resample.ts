@@ -86,16 +86,34 @@ export function createResampler(fromRate: number, toRate: number, options: Resam
         out.set(input.subarray(0, outLen));
         return out;
       }
+      // Output j sits at input position j * down / up: sample n = floor(j * down / up), phase (j * down) % up.
+      // Both advance by whole steps per output sample, so they are carried rather than divided out.
+      // The body is the hot loop of every decode (16-33 M multiply-adds per 10 s segment), unrolled by four.
       const last = input.length - 1;
+      const stepN = Math.floor(down / up);
+      const stepR = down % up;
+      let n = 0;
+      let r = 0;
+      const exactPhases = phases === up;
       for (let j = 0; j < outLen; j++) {
-        const pos = j * down;
-        const n = Math.floor(pos / up);
-        const p = phases === up ? pos % up : Math.floor(((pos % up) / up) * phases);
+        const p = exactPhases ? r : Math.floor((r / up) * phases);
         const base = p * taps;
         const start = n - halfWidth + 1;
         let acc = 0;
         if (start >= 0 && start + taps - 1 <= last) {
-          for (let k = 0; k < taps; k++) acc += (input[start + k] as number) * (table[base + k] as number);
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          let k = 0;
+          for (; k + 3 < taps; k += 4) {
+            a0 += (input[start + k] as number) * (table[base + k] as number);
+            a1 += (input[start + k + 1] as number) * (table[base + k + 1] as number);
+            a2 += (input[start + k + 2] as number) * (table[base + k + 2] as number);
+            a3 += (input[start + k + 3] as number) * (table[base + k + 3] as number);
+          }
+          for (; k < taps; k++) a0 += (input[start + k] as number) * (table[base + k] as number);
+          acc = a0 + a1 + (a2 + a3);
         } else {
           for (let k = 0; k < taps; k++) {
             const i = start + k;
@@ -103,6 +121,12 @@ export function createResampler(fromRate: number, toRate: number, options: Resam
           }
         }
         out[j] = acc;
+        n += stepN;
+        r += stepR;
+        if (r >= up) {
+          r -= up;
+          n += 1;
+        }
       }
       return out;
     },

@@ -108,7 +108,7 @@ export function createLabelHandlers(deps: LabelHandlerDeps) {
     'labels-add': handler(
       params({ text: text(), description: opt(text()), vocabulary: opt(vocabularyId()) }),
       async (p): Promise<AddedLabel> => {
-        const label = addUserLabel(db, p.text, p.description ?? null, p.vocabulary ?? USER_VOCABULARY);
+        const label = addUserLabel(db, p.text, p.description ?? null, p.vocabulary ?? USER_VOCABULARY, manifest());
         if (!manifest()) return { label, similar: [], nearDuplicates: [], cluster: null };
         const similar = await similarLabels(deps, embeddedText(label.name, label.description), 5, label);
         // The aligned concept the new label falls into, across every vocabulary.
@@ -141,7 +141,8 @@ export function createLabelHandlers(deps: LabelHandlerDeps) {
     /** Renames a user label and/or changes its description (null clears it); call it back to undo. */
     'labels-update': handler(
       params({ text: text(), vocabulary: opt(vocabularyId()), newText: opt(text()), description: opt(v.nullable(anyText())) }),
-      (p): LabelEntry => updateUserLabel(db, p.text, p.vocabulary ?? USER_VOCABULARY, { newName: p.newText, description: p.description }),
+      (p): LabelEntry =>
+        updateUserLabel(db, p.text, p.vocabulary ?? USER_VOCABULARY, { newName: p.newText, description: p.description }, manifest()),
     ),
     /** The labels nearest to any text, across all vocabularies, with their cosine. */
     'labels-similar': handler(params({ text: text(), limit: opt(int(1, 1000)) }), (p): Promise<SimilarLabel[]> =>

@@ -75,15 +75,58 @@ export function labelEntries(vocabs: Vocabulary[]): LabelEntry[] {
   );
 }
 
-/** Adds a user label (trimmed); a duplicate in the same vocabulary is refused. */
-export function addUserLabel(db: Db, name: string, description: string | null, vocabulary = USER_VOCABULARY): LabelEntry {
+/**
+ * The key two label names are compared by: case, underscores (the datasets' "joyful_activation") and runs
+ * of whitespace do not make a different label, so "Calm", "calm " and "CALM" are one.
+ */
+export function labelKey(name: string): string {
+  return name.replace(/_/g, ' ').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * The existing label a new name would duplicate (compared by {@link labelKey}), across every vocabulary
+ * (built-in, the pack's and the user's), leaving out `except` (a label being renamed may change its own
+ * case); undefined when the name is free. Scoring, tags and playlist rules find labels by their text, so
+ * two labels that differ only in case would be two columns, two tags and two rules for one idea.
+ */
+export function findLabelClash(
+  entries: readonly LabelEntry[],
+  name: string,
+  except?: { vocabulary: string; name: string },
+): LabelEntry | undefined {
+  const key = labelKey(name);
+  return entries.find((e) => labelKey(e.name) === key && !(except && e.vocabulary === except.vocabulary && e.name === except.name));
+}
+
+/** The error for a name that duplicates `clash`, naming the existing label and where it is. */
+function clashError(name: string, clash: LabelEntry): UserError {
+  const where = clash.builtin
+    ? `the built-in vocabulary ${clash.vocabulary}`
+    : clash.vocabulary === USER_VOCABULARY
+      ? 'your labels'
+      : clash.vocabulary;
+  return new UserError(`"${name}" is already a label: "${clash.name}" in ${where}. Use the existing "${clash.name}" instead`, 'E_EXISTS');
+}
+
+/**
+ * Adds a user label (trimmed). A name that duplicates any existing label of any vocabulary (case and
+ * underscores aside, see {@link findLabelClash}) is refused with E_EXISTS naming the existing one;
+ * `manifest` (the active pack's) adds the pack's own vocabularies to the check.
+ */
+export function addUserLabel(
+  db: Db,
+  name: string,
+  description: string | null,
+  vocabulary = USER_VOCABULARY,
+  manifest?: PackManifest,
+): LabelEntry {
   const clean = name.trim().replace(/\s+/g, ' ');
   if (clean === '') throw new UserError('A label needs some text', 'E_INVALID');
   if (clean.length > 200) throw new UserError('A label can be at most 200 characters', 'E_INVALID');
   if (BUILTIN_VOCABULARIES.some((v) => v.id === vocabulary))
     throw new UserError(`"${vocabulary}" is a built-in vocabulary; add labels to your own (default: ${USER_VOCABULARY})`, 'E_INVALID');
-  const exists = db.prepare('SELECT 1 FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, clean);
-  if (exists) throw new UserError(`"${clean}" is already in ${vocabulary}`, 'E_EXISTS');
+  const clash = findLabelClash(labelEntries(allVocabularies(db, manifest)), clean);
+  if (clash) throw clashError(clean, clash);
   db.prepare('INSERT INTO user_labels (vocabulary, name, description) VALUES (?, ?, ?)').run(
     vocabulary,
     clean,
@@ -110,6 +153,7 @@ export function updateUserLabel(
   name: string,
   vocabulary: string,
   change: { newName?: string; description?: string | null },
+  manifest?: PackManifest,
 ): LabelEntry {
   const row = db.prepare('SELECT name, description FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, name) as
     { name: string; description: string | null } | undefined;
@@ -119,9 +163,8 @@ export function updateUserLabel(
   const description = change.description === undefined ? row.description : change.description?.trim() || null;
   db.transaction(() => {
     if (newName !== row.name) {
-      if (db.prepare('SELECT 1 FROM user_labels WHERE vocabulary = ? AND name = ?').get(vocabulary, newName)) {
-        throw new UserError(`"${newName}" is already in ${vocabulary}`, 'E_EXISTS');
-      }
+      const clash = findLabelClash(labelEntries(allVocabularies(db, manifest)), newName, { vocabulary, name: row.name });
+      if (clash) throw clashError(newName, clash);
       db.prepare('UPDATE OR IGNORE track_tags SET label = ? WHERE label = ?').run(newName, row.name);
     }
     db.prepare('UPDATE user_labels SET name = ?, description = ? WHERE vocabulary = ? AND name = ?').run(

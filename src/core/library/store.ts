@@ -1,7 +1,8 @@
 import { realpathSync, statSync } from 'node:fs';
-import { relative, resolve, sep, isAbsolute } from 'node:path';
+import { relative, sep, isAbsolute } from 'node:path';
 import type { Db } from '../kernel/database.js';
 import { UserError } from '../kernel/errors.js';
+import { userPath } from '../kernel/user-path.js';
 import type { TrackInfo } from './probe.js';
 
 /** A library folder as shown to people. */
@@ -60,7 +61,7 @@ export function listFolders(db: Db): LibraryFolder[] {
  * files would belong to two folders.
  */
 export function addFolder(db: Db, input: string): LibraryFolder {
-  const abs = resolve(input);
+  const abs = userPath(input);
   let real: string;
   try {
     if (!statSync(abs).isDirectory()) throw new UserError(`Cannot add ${abs}: it is not a folder`, 'E_NOT_DIR');
@@ -84,7 +85,7 @@ export function addFolder(db: Db, input: string): LibraryFolder {
 
 /** Finds a library folder by the path a person typed (as given, resolved, or its real path). */
 export function findFolder(db: Db, input: string): LibraryFolder | undefined {
-  const abs = resolve(input);
+  const abs = userPath(input);
   const candidates = new Set([input, abs]);
   try {
     candidates.add(realpathSync(abs));
@@ -109,7 +110,7 @@ export interface FolderRemoval {
  */
 export function removeFolder(db: Db, input: string, opts: { purge?: boolean } = {}): FolderRemoval {
   const folder = findFolder(db, input);
-  if (!folder) throw new UserError(`${resolve(input)} is not a library folder`, 'E_NOT_FOUND');
+  if (!folder) throw new UserError(`${userPath(input)} is not a library folder`, 'E_NOT_FOUND');
   return db.transaction(() => {
     const kept = opts.purge ? 0 : keepTrackData(db, folder.id);
     const tracksRemoved = db.prepare('DELETE FROM tracks WHERE folder_id = ?').run(folder.id).changes;

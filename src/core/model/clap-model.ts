@@ -34,10 +34,11 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
       'E_PACK_MANIFEST',
     );
   const embedAudio = async (segments: Float32Array[]): Promise<Float32Array[]> => {
-    const clap = await runtime.clap(folder, dtypes);
+    // The audio side only: the inference worker that runs this never needs the text tower.
+    const clap = await runtime.clapAudio(folder, dtypes.audio);
     const out: Float32Array[] = [];
     for (const seg of segments) {
-      const inputs = (await clap.processor(seg)) as Record<string, Tensor>;
+      const inputs = clap.features(seg) ?? ((await clap.processor(seg)) as Record<string, Tensor>);
       const { audio_embeds } = (await clap.audio(inputs)) as { audio_embeds: Tensor };
       out.push(...rowsOf(audio_embeds, dim, `${folder}: audio_embeds`));
     }
@@ -65,7 +66,7 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
     },
     async embedText(texts) {
       if (texts.length === 0) return [];
-      const clap = await runtime.clap(folder, dtypes);
+      const clap = await runtime.clapText(folder, dtypes.text);
       const inputs = clap.tokenizer(
         texts.map((t) => template.replace('{}', t)),
         { padding: true, truncation: true },

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../kernel/errors.js';
 import { sha256File } from './files.js';
 import { gitBlobSha1 } from './hub-api.js';
+import { fetchFailure } from './network-error.js';
 
 /** Bytes received so far for one download. */
 export type ByteProgress = (received: number, total: number | null) => void;
@@ -73,10 +74,8 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     try {
       res = await fetch(url, { headers, signal: options.signal, redirect: 'follow' });
     } catch (err) {
-      throw new UserError(
-        `${options.label}: download failed (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`,
-        'E_DOWNLOAD',
-      );
+      if (options.signal?.aborted) throw err;
+      throw fetchFailure(err, url, options.label, 'download failed');
     }
     if (res.status === 404) throw new UserError(`${options.label}: not found on the server (HTTP 404)`, 'E_DOWNLOAD_404');
     if (res.status === 416 && options.expectedSize !== undefined && have === options.expectedSize) {

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { UserError } from '../kernel/errors.js';
 import { sha256File } from './files.js';
+import { fetchFailure } from './network-error.js';
 
 /** One file of a hub repository at one commit, as the hub's tree API lists it. */
 export interface HubFile {
@@ -29,8 +30,7 @@ async function getJson(url: string, label: string, signal?: AbortSignal): Promis
     res = await fetch(url, { signal, headers: { Accept: 'application/json' }, redirect: 'follow' });
   } catch (err) {
     if (signal?.aborted) throw err;
-    const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw new UserError(`${label}: the hub cannot be reached (${why})`, 'E_DOWNLOAD');
+    throw fetchFailure(err, url, label, 'the hub cannot be reached');
   }
   if (res.status === 404) throw new UserError(`${label}: not found on the hub (HTTP 404)`, 'E_DOWNLOAD_404');
   if (res.status === 401 || res.status === 403)

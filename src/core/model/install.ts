@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
+import { userPath } from '../kernel/user-path.js';
 import { downloadFile, type ByteProgress } from './download.js';
 import { readManifest, verifyPackFiles } from './files.js';
 import { packKey, parseManifest, type PackManifest } from './manifest.js';
@@ -179,7 +180,8 @@ async function stageFromUrl(source: string, staging: string, downloads: string, 
   await rm(zipPath, { force: true });
 }
 
-async function stageFromPath(source: string, staging: string, o: InstallOptions): Promise<void> {
+async function stageFromPath(typed: string, staging: string, o: InstallOptions): Promise<void> {
+  const source = userPath(typed);
   const st = await stat(source).catch(() => null);
   if (!st) throw new UserError(`${source}: no such folder or file`, 'E_PACK_SOURCE');
   if (st.isDirectory()) {

@@ -1,18 +1,18 @@
 import { basename, dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import {
-  AutoProcessor,
-  AutoTokenizer,
-  ClapAudioModelWithProjection,
-  ClapTextModelWithProjection,
-  env as hfEnv,
-  pipeline,
-  type FeatureExtractionPipeline,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-  type Processor,
-} from '@huggingface/transformers';
+import type * as TransformersModule from '@huggingface/transformers';
+import type { FeatureExtractionPipeline, PreTrainedModel, PreTrainedTokenizer, Processor, Tensor } from '@huggingface/transformers';
+import { createLogMel } from '../audio/log-mel.js';
 import type { Precision } from './precision.js';
+
+/**
+ * transformers.js, imported on first use: a thread that only runs ONNX files (the inference worker with a
+ * joint pack) never loads it, which saves that thread ~150 MB of resident memory (measured: a worker
+ * importing the model service with transformers.js +190 MB, the joint model with onnxruntime-node alone +35 MB).
+ */
+type Transformers = typeof TransformersModule;
+let transformers: Promise<Transformers> | null = null;
+const hf = (): Promise<Transformers> => (transformers ??= import('@huggingface/transformers'));
 
 /** Threads and batch size for inference; defaults leave one core for decoding and the rest of the app. */
 export interface RuntimeOptions {
@@ -20,6 +20,54 @@ export interface RuntimeOptions {
   threads?: number;
   /** Segments per encoder run. */
   batchSize?: number;
+  /**
+   * Whether ONNX Runtime's intra-op threads spin between parallel sections (default: defaultSpinning()).
+   */
+  spinning?: boolean;
+}
+
+/**
+ * Whether ONNX Runtime's intra-op threads spin while waiting for work: off unless MOODSHELF_ORT_SPINNING=1.
+ * A spinning thread keeps its core between parallel sections and after each run: with the decode worker
+ * and the rest of the app sharing the cores during an analysis, that is CPU time they needed (measured
+ * with CLAP's audio tower, 10 runs 30 ms apart: 3335 ms of CPU spinning, 2267 ms not, for the same work).
+ */
+export function defaultSpinning(): boolean {
+  return process.env.MOODSHELF_ORT_SPINNING?.trim() === '1';
+}
+
+/** What the fast path reads of transformers.js's ClapFeatureExtractor (its config and the tables it built). */
+interface ClapExtractor {
+  config?: { feature_extractor_type?: string; fft_window_size?: number; hop_length?: number; nb_max_samples?: number; truncation?: string };
+  mel_filters_slaney?: number[][];
+  window?: Float64Array;
+}
+
+/**
+ * CLAP's input features without transformers.js's spectrogram (see log-mel.ts for why), for a segment of
+ * exactly the extractor's nb_max_samples (the analysis's windows are): no truncation or padding, whose
+ * random crop and repeat-padding stay the processor's.
+ */
+function clapFeatures(processor: Processor, t: Transformers): ClapAudioParts['features'] {
+  const fe = (processor as unknown as { feature_extractor?: ClapExtractor }).feature_extractor;
+  const c = fe?.config;
+  if (
+    !fe?.mel_filters_slaney ||
+    !fe.window ||
+    c?.feature_extractor_type !== 'ClapFeatureExtractor' ||
+    c.truncation === 'fusion' ||
+    !c.fft_window_size ||
+    !c.hop_length ||
+    !c.nb_max_samples
+  )
+    return () => null;
+  const logMel = createLogMel({ filters: fe.mel_filters_slaney, window: fe.window, fftLength: c.fft_window_size, hop: c.hop_length });
+  const samples = c.nb_max_samples;
+  return (segment) => {
+    if (segment.length !== samples) return null;
+    const { frames, mels, data } = logMel(segment);
+    return { input_features: new t.Tensor('float32', data, [1, 1, frames, mels]) };
+  };
 }
 
 /** A float32 tensor's data and shape, as the rest of the core sees it (no ONNX types leak out). */
@@ -28,13 +76,26 @@ export interface TensorData {
   dims: readonly number[];
 }
 
-/** A loaded transformers.js CLAP: feature extractor, audio and text towers, tokenizer. */
-export interface ClapParts {
+/** The audio side of a transformers.js CLAP: feature extractor and audio tower (what analysis needs). */
+export interface ClapAudioParts {
   processor: Processor;
   audio: PreTrainedModel;
+  /**
+   * The audio tower's inputs for one segment, computed by {@link createLogMel} with the feature extractor's
+   * own filters and window (the processor's numbers to float rounding, at a fraction of its CPU time), or
+   * null when the segment or the extractor is not the case it covers (then call the processor).
+   */
+  features(segment: Float32Array): Record<string, Tensor> | null;
+}
+
+/** The text side of a transformers.js CLAP: tokenizer and text tower (what label embedding needs). */
+export interface ClapTextParts {
   text: PreTrainedModel;
   tokenizer: PreTrainedTokenizer;
 }
+
+/** A loaded transformers.js CLAP: feature extractor, audio and text towers, tokenizer. */
+export type ClapParts = ClapAudioParts & ClapTextParts;
 
 /**
  * The one place that owns ML sessions: ONNX Runtime sessions (audio encoder, head) and transformers.js
@@ -44,15 +105,18 @@ export interface ClapParts {
 export class ModelRuntime {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly textPipelines = new Map<string, Promise<FeatureExtractionPipeline>>();
-  private readonly claps = new Map<string, Promise<ClapParts>>();
+  private readonly clapAudios = new Map<string, Promise<ClapAudioParts>>();
+  private readonly clapTexts = new Map<string, Promise<ClapTextParts>>();
   /** transformers.js reads its model folder from a global; loads are serialised so two never race. */
   private static loading: Promise<unknown> = Promise.resolve();
   readonly threads: number;
   readonly batchSize: number;
+  readonly spinning: boolean;
 
   constructor(options: RuntimeOptions = {}) {
     this.threads = options.threads ?? 0;
     this.batchSize = Math.max(1, options.batchSize ?? 1);
+    this.spinning = options.spinning ?? defaultSpinning();
   }
 
   /**
@@ -61,12 +125,22 @@ export class ModelRuntime {
    * memory pattern (one block planned for all activations of a shape) is off: the arena still reuses
    * freed buffers, a MERT-size encoder peaks ~200 MB lower at batch 1 and ~400 MB lower at batch 2, and its
    * speed did not change measurably (bench:analyze; CLAP's audio tower: no change either way).
+   *
+   * Weight pre-packing is off: MLAS keeps a packed copy of every constant MatMul weight beside the original,
+   * ~160 MB for a MERT-size encoder (its session 637 MB resident after loading with it, 475 MB without),
+   * which bench:analyze's peak-RSS target (< 1500 MB for the whole app) needs; packing the weights during
+   * each run instead costs the encoder 2-5 % (interleaved runs on the shared 2-core machine: CPU time per
+   * segment 2238 vs 2292 ms at load ~10, 2180 vs 2296 ms and best wall time 995 vs 1045 ms at load ~3).
+   * The intra-op threads do not spin (see defaultSpinning): CLAP's audio tower took 2267 instead of
+   * 3335 ms of CPU for the same 10 runs, and the MERT-size encoder's best time was 995 ms not spinning,
+   * 1360 ms spinning, at load ~3.
    */
   private sessionOptions(): ort.InferenceSession.SessionOptions {
     return {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       enableMemPattern: false,
+      extra: { session: { disable_prepacking: '1', 'intra_op.allow_spinning': this.spinning ? '1' : '0' } },
       ...(this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {}),
     };
   }
@@ -110,22 +184,39 @@ export class ModelRuntime {
       this.textPipelines,
       folder,
       `${dtype}`,
-      async (id) => (await pipeline('feature-extraction', id, this.modelOptions(dtype))) as FeatureExtractionPipeline,
+      async (id, t) => (await t.pipeline('feature-extraction', id, this.modelOptions(dtype))) as FeatureExtractionPipeline,
     );
   }
 
   /**
    * The CLAP towers and preprocessing of a transformers.js CLAP folder (the Xenova/clap-* layout), each
    * tower in its own precision: `q8` loads `onnx/audio_model_quantized.onnx`, `fp16` the `_fp16` file.
+   * Loads both sides; the app loads each side only where it is used ({@link clapAudio}, {@link clapText}).
    */
-  clap(folder: string, dtypes: { audio?: Precision; text?: Precision } = {}): Promise<ClapParts> {
-    const audio = dtypes.audio ?? 'fp32';
-    const text = dtypes.text ?? 'fp32';
-    return this.loadLocal(this.claps, folder, `${audio}/${text}`, async (id) => ({
-      processor: await AutoProcessor.from_pretrained(id, { local_files_only: true }),
-      audio: await ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(audio)),
-      text: await ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(text)),
-      tokenizer: await AutoTokenizer.from_pretrained(id, { local_files_only: true }),
+  async clap(folder: string, dtypes: { audio?: Precision; text?: Precision } = {}): Promise<ClapParts> {
+    const audio = await this.clapAudio(folder, dtypes.audio);
+    const text = await this.clapText(folder, dtypes.text);
+    return { ...audio, ...text };
+  }
+
+  /**
+   * The audio side of a CLAP folder, loaded on its own: the analysis (in its inference worker) never embeds
+   * label text, and a RoBERTa-base text tower held there for nothing is ~700 MB of resident memory
+   * (measured: the real-size audio tower session ~230 MB, the text tower ~716 MB).
+   */
+  clapAudio(folder: string, dtype: Precision = 'fp32'): Promise<ClapAudioParts> {
+    return this.loadLocal(this.clapAudios, folder, dtype, async (id, t) => {
+      const processor = await t.AutoProcessor.from_pretrained(id, { local_files_only: true });
+      const audio = await t.ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(dtype));
+      return { processor, audio, features: clapFeatures(processor, t) };
+    });
+  }
+
+  /** The text side of a CLAP folder, loaded on its own (label text only: the core's thread, never the analysis). */
+  clapText(folder: string, dtype: Precision = 'fp32'): Promise<ClapTextParts> {
+    return this.loadLocal(this.clapTexts, folder, dtype, async (id, t) => ({
+      text: await t.ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(dtype)),
+      tokenizer: await t.AutoTokenizer.from_pretrained(id, { local_files_only: true }),
     }));
   }
 
@@ -144,15 +235,21 @@ export class ModelRuntime {
     return { dtype, local_files_only: true, session_options };
   }
 
-  private loadLocal<T>(cache: Map<string, Promise<T>>, folder: string, variant: string, load: (id: string) => Promise<T>): Promise<T> {
+  private loadLocal<T>(
+    cache: Map<string, Promise<T>>,
+    folder: string,
+    variant: string,
+    load: (id: string, t: Transformers) => Promise<T>,
+  ): Promise<T> {
     const key = `${folder}#${variant}`;
     let p = cache.get(key);
     if (!p) {
-      const run = (): Promise<T> => {
-        hfEnv.allowRemoteModels = false;
-        hfEnv.allowLocalModels = true;
-        hfEnv.localModelPath = `${dirname(folder)}/`;
-        return load(basename(folder));
+      const run = async (): Promise<T> => {
+        const t = await hf();
+        t.env.allowRemoteModels = false;
+        t.env.allowLocalModels = true;
+        t.env.localModelPath = `${dirname(folder)}/`;
+        return load(basename(folder), t);
       };
       p = ModelRuntime.loading.then(run, run);
       ModelRuntime.loading = p.catch(() => undefined);
@@ -166,14 +263,17 @@ export class ModelRuntime {
   async dispose(): Promise<void> {
     const sessions = [...this.sessions.values()];
     const pipes = [...this.textPipelines.values()];
-    const claps = [...this.claps.values()];
+    const clapAudios = [...this.clapAudios.values()];
+    const clapTexts = [...this.clapTexts.values()];
     this.sessions.clear();
     this.textPipelines.clear();
-    this.claps.clear();
+    this.clapAudios.clear();
+    this.clapTexts.clear();
     await Promise.all([
       ...sessions.map((s) => s.then((x) => x.release()).catch(() => undefined)),
       ...pipes.map((p) => p.then((x) => x.dispose()).catch(() => undefined)),
-      ...claps.map((p) => p.then((x) => Promise.all([x.audio.dispose(), x.text.dispose()])).catch(() => undefined)),
+      ...clapAudios.map((p) => p.then((x) => x.audio.dispose()).catch(() => undefined)),
+      ...clapTexts.map((p) => p.then((x) => x.text.dispose()).catch(() => undefined)),
     ]);
   }
 }

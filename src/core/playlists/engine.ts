@@ -18,6 +18,8 @@ export interface PlaylistLabelValue {
   score: number;
   /** Share of the analysed library scoring at or below, 0-100. */
   percentile: number;
+  /** True when the score comes from the label's personal model (learnt from the user's tags). */
+  personal: boolean;
 }
 
 /** One track of an evaluated playlist. */
@@ -75,10 +77,12 @@ export function createPlaylistEngine(deps: ScoringDeps) {
     const byText = new Map([...texts.values()].map((t, i) => [t, vectors[i] as Float32Array]));
     return (label) => {
       const text = texts.get(label) ?? label;
-      const key = `${index.stamp}|${text}`;
+      // The label's personal model where active (better than zero-shot on the user's tags, not switched off).
+      const personal = deps.personal?.vectorFor(index.packKey, label) ?? null;
+      const key = `${index.stamp}|${text}|${personal?.stamp ?? ''}`;
       let s = scoreCache.get(key);
       if (!s) {
-        s = labelScores(scoreTracks(index, byText.get(text) as Float32Array));
+        s = labelScores(scoreTracks(index, personal?.vector ?? (byText.get(text) as Float32Array)), personal !== null);
         if (scoreCache.size >= SCORE_CACHE_SIZE) scoreCache.delete(scoreCache.keys().next().value as string);
         scoreCache.set(key, s);
       }
@@ -103,7 +107,7 @@ export function createPlaylistEngine(deps: ScoringDeps) {
       labels.map((label) => {
         const s = scoresFor(label);
         const score = s.scores[row] as number;
-        return { label, score, percentile: percentileOf(score, s.sorted) };
+        return { label, score, percentile: percentileOf(score, s.sorted), personal: s.personal };
       }),
     );
 
@@ -164,9 +168,10 @@ export function createPlaylistEngine(deps: ScoringDeps) {
     const texts = textFor(labels);
     const [a, b] = await labelVectors(db, index.packKey, models.activeModel(), [texts.get(d.from) as string, texts.get(d.to) as string]);
     const t0 = performance.now();
+    const own = (label: string, zeroShot: Float32Array): Float32Array => deps.personal?.vectorFor(index.packKey, label)?.vector ?? zeroShot;
     const steps = journeyRows(index, norms(index), table, {
-      a: a as Float32Array,
-      b: b as Float32Array,
+      a: own(d.from, a as Float32Array),
+      b: own(d.to, b as Float32Array),
       sA: scoresFor(d.from).scores,
       sB: scoresFor(d.to).scores,
       steps: d.steps,

@@ -18,6 +18,8 @@ export interface LabelScores {
   sorted: Float32Array;
   /** Index rows, highest score first (ties by row). */
   readonly order: Int32Array;
+  /** True when the scores come from the label's personal model. */
+  personal: boolean;
 }
 
 /** What evaluating a rule needs: the data, and label scores by the label text as the rule spells it. */
@@ -39,10 +41,11 @@ export interface Evaluation {
 }
 
 /** Builds {@link LabelScores} from raw scores; the best-first order is computed on first use only. */
-export function labelScores(scores: Float32Array): LabelScores {
+export function labelScores(scores: Float32Array, personal = false): LabelScores {
   let order: Int32Array | null = null;
   return {
     scores,
+    personal,
     sorted: scores.slice().sort(),
     get order(): Int32Array {
       if (!order) {

@@ -3,9 +3,16 @@ import { basename } from 'node:path';
 import type { ScoringDeps } from '../analysis/scoring-deps.js';
 import type { Emitter } from '../kernel/events.js';
 import type { JobContext, JobTicket, Jobs } from '../kernel/jobs.js';
-import { bool, handler, id, oneOf, opt, params, text, v } from '../kernel/schema.js';
+import { bool, handler, id, ids, oneOf, opt, params, text, v } from '../kernel/schema.js';
 import type { WriteGrants, WriteTarget } from '../kernel/write-grants.js';
-import { definitionSchema, journeyFields, parseDefinition, similarFields, type PlaylistDefinition } from './definition.js';
+import {
+  MAX_JOURNEY_STEPS,
+  definitionSchema,
+  journeyFields,
+  parseDefinition,
+  similarFields,
+  type PlaylistDefinition,
+} from './definition.js';
 import { createPlaylistEngine, type PlaylistResult } from './engine.js';
 import type { PlaylistEvents } from './events.js';
 import {
@@ -19,6 +26,7 @@ import {
   type PlaylistFormat,
 } from './export.js';
 import { ruleSchema } from './rule.js';
+import { trackMap, type TrackMap } from './track-map.js';
 import {
   cleanPlaylistName,
   deletePlaylist,
@@ -138,6 +146,14 @@ export function createPlaylistHandlers(deps: PlaylistHandlerDeps) {
     'playlists-similar': handler(params(similarFields), (d) => engine.run({ kind: 'similar', ...d })),
     /** A mood journey from one label to another over `steps` tracks, with each step's score. */
     'playlists-journey': handler(params(journeyFields), (d) => engine.run({ kind: 'journey', ...d })),
+    /**
+     * A 2-D map of tracks by mood embedding (PCA): `trackIds` (a journey's steps, in order) and a sample of
+     * the library around them, for drawing a journey as a path. Unanalysed tracks are left out.
+     */
+    'playlists-map': handler(params({ trackIds: ids(MAX_JOURNEY_STEPS) }), ({ trackIds }): TrackMap => {
+      const { pack } = scoring.models.active();
+      return trackMap(scoring.index.get(pack.key), trackIds);
+    }),
     /**
      * Saves a playlist (new, or replacing `id`; a deleted id is restored with its `createdAt`). What
      * playlists-delete returned may be passed back as it is, so `updatedAt` is accepted and ignored.

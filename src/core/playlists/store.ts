@@ -39,6 +39,18 @@ export function cleanPlaylistName(name: string): string {
   return clean;
 }
 
+/**
+ * Refuses a name another saved playlist (not `id`) already has, case and spacing aside: playlists are
+ * opened, exported and named on the command line by their name, so two "Calm evening"s would be one
+ * name for two things. The error names the existing playlist.
+ */
+export function assertPlaylistNameFree(db: Db, name: string, id?: number): void {
+  const key = name.replace(/\s+/g, ' ').trim().toLowerCase();
+  const rows = db.prepare('SELECT id, name FROM playlists').all() as { id: number; name: string }[];
+  const clash = rows.find((r) => r.id !== id && r.name.replace(/\s+/g, ' ').trim().toLowerCase() === key);
+  if (clash) throw new UserError(`There is already a playlist named "${clash.name}" (id ${clash.id}); choose another name`, 'E_EXISTS');
+}
+
 /** Every saved playlist, by name. */
 export function listPlaylists(db: Db): SavedPlaylist[] {
   return (db.prepare(`${SELECT} ORDER BY name COLLATE NOCASE, id`).all() as Row[]).map(toSaved);
@@ -53,9 +65,11 @@ export function getPlaylist(db: Db, id: number): SavedPlaylist {
 
 /**
  * Creates a playlist, or replaces the one with `id`. An `id` that no longer exists is re-created with
- * that id, so passing back what playlists-delete returned undoes the delete exactly.
+ * that id, so passing back what playlists-delete returned undoes the delete exactly. A name another
+ * playlist has is refused (see {@link assertPlaylistNameFree}).
  */
 export function savePlaylist(db: Db, name: string, definition: PlaylistDefinition, id?: number, createdAt?: string): SavedPlaylist {
+  assertPlaylistNameFree(db, name, id);
   const json = JSON.stringify(definition);
   const now = new Date().toISOString();
   if (id !== undefined && db.prepare('SELECT 1 FROM playlists WHERE id = ?').get(id)) {
@@ -74,9 +88,10 @@ export function savePlaylist(db: Db, name: string, definition: PlaylistDefinitio
   return getPlaylist(db, Number(info.lastInsertRowid));
 }
 
-/** Renames a playlist. */
+/** Renames a playlist; a name another playlist has is refused (see {@link assertPlaylistNameFree}). */
 export function renamePlaylist(db: Db, id: number, name: string): SavedPlaylist {
   getPlaylist(db, id);
+  assertPlaylistNameFree(db, name, id);
   db.prepare('UPDATE playlists SET name = ?, updated_at = ? WHERE id = ?').run(name, new Date().toISOString(), id);
   return getPlaylist(db, id);
 }

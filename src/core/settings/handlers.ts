@@ -2,7 +2,7 @@ import { parsePolicy, policyToString } from '../analysis/service.js';
 import { getSetting, setSetting } from '../model/pack-store.js';
 import type { Db } from '../kernel/database.js';
 import { errorMessage } from '../kernel/errors.js';
-import { handler, int, oneOf, opt, params, text, v } from '../kernel/schema.js';
+import { bool, handler, int, oneOf, opt, params, text, v } from '../kernel/schema.js';
 
 /** What the settings handlers need: settings live in the database. */
 export interface SettingsHandlerDeps {
@@ -16,9 +16,14 @@ export interface Settings {
   /** ONNX Runtime threads for analysis (0 = automatic). Applies from the next start. */
   threads: number;
   theme: 'system' | 'light' | 'dark';
+  /**
+   * The person chose "Skip for now" (or Esc) in the first-run dialog: it stays closed across reloads and
+   * restarts until they clear this (e.g. by finishing setup from the panels, which needs no dialog).
+   */
+  firstRunSkipped: boolean;
 }
 
-const DEFAULTS: Settings = { analysisPolicy: 'quick:3', threads: 0, theme: 'system' };
+const DEFAULTS: Settings = { analysisPolicy: 'quick:3', threads: 0, theme: 'system', firstRunSkipped: false };
 const THEMES = ['system', 'light', 'dark'] as const;
 
 /** Reads the settings, defaults filled in. */
@@ -27,6 +32,7 @@ export function readSettings(db: Db): Settings {
     analysisPolicy: getSetting(db, 'analysis_policy') ?? DEFAULTS.analysisPolicy,
     threads: Number(getSetting(db, 'threads') ?? DEFAULTS.threads),
     theme: (getSetting(db, 'theme') as Settings['theme'] | undefined) ?? DEFAULTS.theme,
+    firstRunSkipped: (getSetting(db, 'first_run_skipped') ?? String(DEFAULTS.firstRunSkipped)) === 'true',
   };
 }
 
@@ -50,6 +56,7 @@ const setSchema = params({
   analysisPolicy: opt(policy()),
   threads: opt(int(0, 64)),
   theme: opt(oneOf(THEMES)),
+  firstRunSkipped: opt(bool()),
 });
 
 /** Handlers for settings. Their definitions (schemas and results) are the API contract. */
@@ -59,10 +66,11 @@ export function createSettingsHandlers(deps: SettingsHandlerDeps) {
     /** Current settings. */
     'settings-get': handler((): Settings => readSettings(db)),
     /** Changes some settings (each validated) and returns all of them. */
-    'settings-set': handler(setSchema, ({ analysisPolicy, threads, theme }): Settings => {
+    'settings-set': handler(setSchema, ({ analysisPolicy, threads, theme, firstRunSkipped }): Settings => {
       if (analysisPolicy !== undefined) setSetting(db, 'analysis_policy', policyToString(parsePolicy(analysisPolicy)));
       if (threads !== undefined) setSetting(db, 'threads', String(threads));
       if (theme !== undefined) setSetting(db, 'theme', theme);
+      if (firstRunSkipped !== undefined) setSetting(db, 'first_run_skipped', String(firstRunSkipped));
       return readSettings(db);
     }),
   };

@@ -2,8 +2,12 @@ import { trackLabelScores, voteTags } from '../analysis/song-tags.js';
 import type { ScoringDeps } from '../analysis/scoring-deps.js';
 import type { Db } from '../kernel/database.js';
 import type { Emitter } from '../kernel/events.js';
+import { errorMessage } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import { alignVocabularies } from '../labels/alignment.js';
 import { handler, id, ids, int, opt, optionalParams, params, text, v } from '../kernel/schema.js';
 import type { TagEvents } from './events.js';
+import { conceptLookup, mergeSuggestions, type ConceptLookup, type ConceptSuggestion, type TagSuggestion } from './suggest-merge.js';
 import {
   applyTagOperation,
   assertTracksExist,
@@ -18,12 +22,18 @@ import {
   type TrackTag,
 } from './store.js';
 
-/** What the tag handlers need: the database, where to announce changes, and scoring for suggestions. */
+/**
+ * What the tag handlers need: the database, where to announce changes, scoring for suggestions, and a
+ * logger (an alignment that cannot be computed leaves suggestions unmerged, logged).
+ */
 export interface TagHandlerDeps {
   db: Db;
   events: Emitter<TagEvents>;
   /** The active pack's scores of a track's segments, for tags-suggest. */
   scoring: ScoringDeps;
+  log: Logger;
+  /** Where the paper's label vectors are (tests name a file; default: found beside the core). */
+  paperVectorsFile?: string;
 }
 
 /** A track's tags and the suggestions it rejected. */
@@ -33,13 +43,7 @@ export interface TrackTags {
   rejected: string[];
 }
 
-/** A label the model suggests for a track (the song-level vote), not yet accepted or rejected. */
-export interface TagSuggestion {
-  vocabulary: string;
-  label: string;
-  votes: number;
-  meanScore: number;
-}
+export type { ConceptSuggestion, TagSuggestion };
 
 /** What a tag operation did: the logged operation (null when nothing changed) and the tracks it changed. */
 export interface TagOperationResult {
@@ -66,21 +70,19 @@ function selectedTracks(o: OperationParams): number[] {
   return o.trackIds ?? [o.trackId as number];
 }
 
-/** Suggestions minus labels already tagged or rejected, best first; a label two vocabularies vote for comes once. */
-function freshSuggestions(suggestions: TagSuggestion[], taken: Set<string>): TagSuggestion[] {
-  return suggestions
-    .sort((a, b) => b.votes - a.votes || b.meanScore - a.meanScore)
-    .filter((s) => {
-      const key = s.label.toLowerCase();
-      if (taken.has(key)) return false;
-      taken.add(key);
-      return true;
-    });
-}
-
 /** Handlers for tags: ground truth people accept, reject or type, with multi-level undo. */
 export function createTagHandlers(deps: TagHandlerDeps) {
   const { db, events, scoring } = deps;
+  /** The aligned concepts of every vocabulary (stored after the first computation), or null when none can be made. */
+  const concepts = async (): Promise<ConceptLookup | null> => {
+    try {
+      const aligned = await alignVocabularies({ db, models: scoring.models, log: deps.log, paperVectorsFile: deps.paperVectorsFile });
+      return conceptLookup(aligned.labels);
+    } catch (err) {
+      deps.log.warn('suggestions are not merged by concept: no alignment', { err: errorMessage(err) });
+      return null;
+    }
+  };
   const announce = (operation: TagOperation | null): TagOperation | null => {
     if (operation) events.emit('tags-changed', { trackIds: operation.trackIds });
     return operation;
@@ -116,18 +118,19 @@ export function createTagHandlers(deps: TagHandlerDeps) {
     /** Recent tag operations, newest first (for an undo menu). */
     'tags-history': handler(optionalParams({ limit: opt(int(1, 500)) }), ({ limit }): TagOperation[] => tagHistory(db, limit ?? 50)),
     /**
-     * The paper's song-level vote labels for a track (per vocabulary, or one), minus labels already
-     * tagged or rejected for it, best first.
+     * The paper's song-level vote labels for a track (per vocabulary, or one), best first, merged by
+     * aligned concept: one suggestion per concept (its best-voted label, the others in `related`), and
+     * none for a label or concept already tagged or rejected for the track (see suggest-merge.ts).
      */
     'tags-suggest': handler(
       params({ trackId: id(), vocabulary: opt(text(200)) }),
-      async ({ trackId, vocabulary }): Promise<{ trackId: number; packKey: string; suggestions: TagSuggestion[] }> => {
+      async ({ trackId, vocabulary }): Promise<{ trackId: number; packKey: string; suggestions: ConceptSuggestion[] }> => {
         const t = await trackLabelScores(scoring, trackId, vocabulary);
-        const taken = new Set([...listTags(db, trackId).map((x) => x.label), ...listRejected(db, trackId)].map((l) => l.toLowerCase()));
+        const taken = [...listTags(db, trackId).map((x) => x.label), ...listRejected(db, trackId)];
         const voted = voteTags(t.vocabs, t.labels, t.segmentScores).flatMap((vt) =>
           vt.labels.map((l) => ({ vocabulary: vt.vocabulary, ...l })),
         );
-        return { trackId, packKey: t.packKey, suggestions: freshSuggestions(voted, taken) };
+        return { trackId, packKey: t.packKey, suggestions: mergeSuggestions(voted, taken, await concepts()) };
       },
     ),
   };

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Core } from '../../../src/core/index.js';
 import { openMediaBody, respondMedia, trackIdFromMediaUrl } from '../../../src/core/media/media.js';
+import { respondArtwork, trackIdFromArtworkUrl } from '../../../src/core/media/artwork-serve.js';
 import {
   createCoreClient,
   DEFAULT_TIMEOUT_MS,
@@ -146,6 +147,13 @@ async function serveMedia(core: Core, req: IncomingMessage, res: ServerResponse,
   stream.pipe(res);
 }
 
+/** A track's cover picture, through the same module as the app's `moodshelf-media://artwork/<id>`. */
+async function serveArtwork(core: Core, res: ServerResponse, pathname: string): Promise<void> {
+  const r = await respondArtwork(core.context.db, core.context.dataDir, trackIdFromArtworkUrl(pathname));
+  res.writeHead(r.status, r.headers);
+  res.end(r.body ?? undefined);
+}
+
 /** The built renderer: index.html through renderPage (recording its nonce), its files, anything else 404. */
 async function serveRenderer(rendererDir: string, pathname: string, res: ServerResponse, nonces: string[]): Promise<void> {
   const target = rendererFile(rendererDir, pathname);
@@ -228,6 +236,7 @@ export async function startTestServer(core: Core, options: TestServerOptions = {
     if (req.method === 'POST' && dialog) return sendJson(res, await answerDialog(dialog, await readJson(req), state, client));
     if (pathname === '/events') return events.add(res, req);
     if (pathname.startsWith('/media/')) return serveMedia(core, req, res, pathname);
+    if (pathname.startsWith('/artwork/')) return serveArtwork(core, res, pathname);
     return serveRenderer(rendererDir, pathname, res, state.nonces);
   };
 
@@ -279,6 +288,7 @@ export function browserBridgeScript(): string {
     return reply.value;
   };
   window.moodshelfMediaBase = '/media/';
+  window.moodshelfArtworkBase = '/artwork/';
   window.moodshelf = {
     invoke: (name, ...args) => post('/invoke', { name, args }),
     on(name, listener) {

@@ -32,6 +32,8 @@ export async function addFolderAndScan(path: string): Promise<string | null> {
 export async function scanLibrary(): Promise<void> {
   try {
     app.lastScan = await runJob(getBridge().invoke('library-scan'));
+    // A scan that worked clears the error of an earlier one.
+    app.dismissWhere((n) => n.kind === 'error' && n.group === 'scan');
   } catch (err) {
     if (isCancelled(err)) app.notify('Scan cancelled; what was read so far is kept.', 'info', { group: 'scan' });
     else app.notify(`The scan failed: ${errorText(err)}`, 'error', { group: 'scan' });

@@ -30,7 +30,7 @@ export interface NotifyOptions {
 }
 
 /** How long a success stays (longer when it offers an action such as Undo); errors stay until dismissed. */
-const INFO_MS = 5000;
+const INFO_MS = 4000;
 const ACTION_MS = 10_000;
 /** At most this many notices at once; the oldest successes go first. */
 const MAX_NOTICES = 4;
@@ -47,10 +47,14 @@ export interface Prefs {
   policy: string;
   /** The vocabulary mood chips, the emotion strip and score bars show. */
   vocabulary: string;
+  /** The sidebar shows icons only (the user collapsed it; remembered across reloads). */
+  sidebarCollapsed: boolean;
+  /** The docked inspector's width in px on wide windows (the user dragged its edge). */
+  inspectorWidth: number;
 }
 
 function loadPrefs(): Prefs {
-  const defaults: Prefs = { theme: 'system', policy: 'quick:3', vocabulary: 'emotify' };
+  const defaults: Prefs = { theme: 'system', policy: 'quick:3', vocabulary: 'emotify', sidebarCollapsed: false, inspectorWidth: 480 };
   try {
     const raw = localStorage.getItem(PREFS_KEY);
     return raw ? { ...defaults, ...(JSON.parse(raw) as Partial<Prefs>) } : defaults;
@@ -83,7 +87,10 @@ class AppState {
   labelsVersion = $state(0);
   /** Seed tracks for "more like this", handed from the inspector to the playlists view. */
   similarSeeds = $state<{ id: number; title: string }[]>([]);
-  /** The first-run flow was dismissed this session. */
+  /**
+   * The first-run flow was dismissed: this session (it finished), or by Skip/Esc, which is stored in the
+   * core's settings (`firstRunSkipped`) so a reload or restart does not bring the dialog back.
+   */
   firstRunDismissed = $state(false);
 
   #nextNotice = 1;
@@ -127,7 +134,8 @@ class AppState {
    */
   notify(text: string, kind: Notice['kind'] = 'info', options: NotifyOptions = {}): number {
     const id = this.#nextNotice++;
-    const group = options.group ?? null;
+    // An ungrouped error is its own source: the same error again replaces it rather than stacking.
+    const group = options.group ?? (kind === 'error' ? `error:${text}` : null);
     const kept = this.notices.filter((n) => group === null || n.group !== group);
     for (const n of this.notices) if (!kept.includes(n)) this.#clearTimer(n.id);
     let next = [...kept, { id, kind, text, group, action: options.action ?? null }];
@@ -142,7 +150,7 @@ class AppState {
     return id;
   }
 
-  /** Pauses (`hold`) or restarts a success's timer: it stays while keyboard focus is in it. */
+  /** Pauses (`hold`) or restarts a success's timer: it stays while the pointer is over it or focus is in it. */
   holdNotice(id: number, hold: boolean): void {
     this.#clearTimer(id);
     const n = this.notices.find((x) => x.id === id);
@@ -212,13 +220,15 @@ class AppState {
     const mine = ++this.#reloads;
     const run = (async (): Promise<void> => {
       const b = getBridge();
-      const [status, folders, packs, analysis] = await Promise.all([
+      const [status, folders, packs, analysis, settings] = await Promise.all([
         b.invoke('status-get'),
         b.invoke('library-folders'),
         b.invoke('models-list'),
         b.invoke('analysis-status'),
+        b.invoke('settings-get'),
       ]);
       if (mine !== this.#reloads) return this.#latestReload;
+      if (settings.firstRunSkipped) this.firstRunDismissed = true;
       this.status = status;
       this.folders = folders;
       this.packs = packs;
@@ -228,6 +238,16 @@ class AppState {
     })();
     this.#latestReload = run;
     return run;
+  }
+
+  /** Closes the first-run dialog for good (Skip or Esc): stored in the core, so a reload keeps it closed. */
+  async skipFirstRun(): Promise<void> {
+    this.firstRunDismissed = true;
+    await this.attempt(
+      'Could not remember skipping the setup',
+      () => getBridge().invoke('settings-set', { firstRunSkipped: true }),
+      'first-run',
+    );
   }
 
   /** Re-reads the analysis state. */
@@ -264,7 +284,7 @@ class AppState {
         this.libraryVersion++;
         reloadSoon();
       }),
-      b.on('watcher-error', (e) => this.notify(`Watching ${e.folder} failed: ${e.message}`, 'error')),
+      b.on('watcher-error', (e) => this.notify(`Watching ${e.folder} failed: ${e.message}`, 'error', { group: `watch:${e.folder}` })),
       b.on('analysis-progress', (p) => {
         this.analysis = { ...p, counts: this.analysis?.counts ?? null };
       }),

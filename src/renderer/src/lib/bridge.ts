@@ -20,6 +20,19 @@ export function setBridge(bridge: Bridge | null): void {
   override = bridge;
 }
 
+/**
+ * Personal labels (a label's zero-shot vector moved by the user's own tags, used where it ranks them
+ * better): each label's cross-validated figures, the per-label switch, and "why is this here".
+ */
+export const personalLabels = {
+  list: () => getBridge().invoke('labels-personal-list'),
+  figures: (label: string) => getBridge().invoke('labels-personal', { label }),
+  setEnabled: (label: string, enabled: boolean) => getBridge().invoke('labels-personal-set', { label, enabled }),
+  why: (trackId: number, label?: string) => getBridge().invoke('tracks-why', label === undefined ? { trackId } : { trackId, label }),
+  /** Calls `listener` when a label's personal model changes (refit, dropped, switched); returns the unsubscribe. */
+  onChange: (listener: () => void) => getBridge().on('personal-model-changed', listener),
+};
+
 /** The readable message of anything thrown by an invoke. */
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message.replace(/^Error invoking remote method '[^']*': (Error: )?/, '');
@@ -30,6 +43,15 @@ export function errorText(err: unknown): string {
 export function mediaUrl(trackId: number): string {
   const base = typeof window === 'undefined' ? undefined : window.moodshelfMediaBase;
   return `${base ?? 'moodshelf-media://track/'}${trackId}`;
+}
+
+/**
+ * The URL of a track's cover picture (`moodshelf-media://artwork/<id>`, or the host's override); it answers
+ * 404 when the track has none (show a placeholder). `version` changes it when the picture was just found.
+ */
+export function artworkUrl(trackId: number, version = 0): string {
+  const base = typeof window === 'undefined' ? undefined : window.moodshelfArtworkBase;
+  return `${base ?? 'moodshelf-media://artwork/'}${trackId}${version ? `?v=${version}` : ''}`;
 }
 
 /** The OS folder dialog when the host has one (the desktop app), else null (type the path instead). */

@@ -147,3 +147,101 @@ export function neighbour(points: readonly MapPoint[], from: number, dir: Direct
   }
   return best;
 }
+
+/** A label's text box on the map (top-left corner, size), where it is drawn. */
+export interface LabelBox {
+  /** The point's index in the alignment (MapPoint.index). */
+  index: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Where the text's baseline starts and how it is anchored (SVG text-anchor). */
+  textX: number;
+  textY: number;
+  anchor: 'start' | 'middle' | 'end';
+}
+
+/** Whether two boxes overlap (touching edges do not). */
+export function boxesOverlap(
+  a: Pick<LabelBox, 'x' | 'y' | 'width' | 'height'>,
+  b: Pick<LabelBox, 'x' | 'y' | 'width' | 'height'>,
+): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** Options of {@link placeLabels}. */
+export interface PlaceOptions {
+  width: number;
+  height: number;
+  /** The text's width in pixels (measured with the map's font). */
+  measure: (text: string) => number;
+  /** Line height of a label's box. */
+  lineHeight?: number;
+  /** Gap between a marker and its label. */
+  gap?: number;
+  /** Marker radius: labels keep clear of every marker too. */
+  radius?: number;
+  /** Points placed first (the focused concept, the selected label): they win where space is short. */
+  first?: ReadonlySet<number>;
+}
+
+/**
+ * Places one text label beside each point where it fits: tries eight positions around the marker (right,
+ * left, above, below, then the diagonals) and takes the first whose box stays inside the drawing and
+ * overlaps neither an already placed label nor another point's marker (a point in `first` only keeps clear of
+ * the other `first` markers). Labels that fit nowhere are not
+ * drawn (the point's tooltip still names it), so the map never shows text on top of text. Points in
+ * `first`, then points nearer the edges of dense areas, get their pick first; the result is deterministic.
+ */
+export function placeLabels(points: readonly MapPoint[], text: (p: MapPoint) => string, o: PlaceOptions): LabelBox[] {
+  const h = o.lineHeight ?? 13;
+  const gap = o.gap ?? 4;
+  const r = o.radius ?? 6;
+  const markers = points.map((p) => ({ index: p.index, x: p.px - r, y: p.py - r, width: 2 * r, height: 2 * r }));
+  // Spatial buckets keep the overlap tests local (a few hundred labels, eight candidates each).
+  const CELL = 64;
+  const grid = new Map<string, LabelBox[]>();
+  const cells = (b: Pick<LabelBox, 'x' | 'y' | 'width' | 'height'>): string[] => {
+    const keys: string[] = [];
+    for (let cx = Math.floor(b.x / CELL); cx <= Math.floor((b.x + b.width) / CELL); cx++)
+      for (let cy = Math.floor(b.y / CELL); cy <= Math.floor((b.y + b.height) / CELL); cy++) keys.push(`${cx},${cy}`);
+    return keys;
+  };
+  const order = [...points].sort((a, b) => {
+    const fa = o.first?.has(a.index) ? 0 : 1;
+    const fb = o.first?.has(b.index) ? 0 : 1;
+    return fa - fb || a.index - b.index;
+  });
+  const placed: LabelBox[] = [];
+  for (const p of order) {
+    const label = text(p);
+    if (!label) continue;
+    const w = Math.ceil(o.measure(label));
+    const candidates: [number, number, LabelBox['anchor']][] = [
+      [p.px + r + gap, p.py - h / 2, 'start'],
+      [p.px - r - gap - w, p.py - h / 2, 'end'],
+      [p.px - w / 2, p.py - r - gap - h, 'middle'],
+      [p.px - w / 2, p.py + r + gap, 'middle'],
+      [p.px + r, p.py - r - h, 'start'],
+      [p.px - r - w, p.py - r - h, 'end'],
+      [p.px + r, p.py + r, 'start'],
+      [p.px - r - w, p.py + r, 'end'],
+    ];
+    for (const [x, y, anchor] of candidates) {
+      const box = { x, y, width: w, height: h };
+      if (x < 0 || y < 0 || x + w > o.width || y + h > o.height) continue;
+      const near = cells(box).flatMap((k) => grid.get(k) ?? []);
+      if (near.some((b) => boxesOverlap(b, box))) continue;
+      // A point given priority may cover the markers of points without it (they are dimmed then).
+      const mine = o.first?.has(p.index) ?? false;
+      if (markers.some((m) => m.index !== p.index && (!mine || o.first?.has(m.index)) && boxesOverlap(m, box))) continue;
+      const textX = anchor === 'start' ? x : anchor === 'end' ? x + w : x + w / 2;
+      const placedBox: LabelBox = { index: p.index, ...box, textX, textY: y + h * 0.78, anchor };
+      placed.push(placedBox);
+      for (const k of cells(box)) grid.set(k, [...(grid.get(k) ?? []), placedBox]);
+      break;
+    }
+  }
+  return placed;
+}

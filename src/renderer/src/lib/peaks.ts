@@ -1,37 +1,57 @@
-// Waveform peaks for the inspector: the track is fetched from its media URL and decoded at a low
-// sample rate (as wavesurfer does), so the player itself can stream with Range requests.
+// Waveform peaks for the inspector, from the core: computed there once per file (a decode in a worker)
+// and stored, so the page never fetches and decodes a whole track to draw it. A track whose peaks are
+// not stored yet answers "computing"; the `peaks-ready` event says when to ask again.
+import { getBridge } from './bridge.js';
 
-/** Sample rate tracks are decoded at for drawing. */
-const DECODE_RATE = 8000;
-
-/** Peaks (max absolute sample per bucket, 0..1) and the decoded duration. */
+/** Peaks (0..1, the loudest bucket 1) and the decoded duration in seconds. */
 export interface Peaks {
   peaks: Float32Array;
   duration: number;
 }
 
-/** Fetches and decodes a track, reducing it to `buckets` peaks. */
-export async function loadPeaks(url: string, buckets = 1200, signal?: AbortSignal): Promise<Peaks> {
-  const res = await fetch(url, signal ? { signal } : {});
-  if (!res.ok) throw new Error(`The audio could not be loaded (HTTP ${res.status})`);
-  const bytes = await res.arrayBuffer();
-  const ctx = new OfflineAudioContext(1, 1, DECODE_RATE);
-  const audio = await ctx.decodeAudioData(bytes);
-  const data = audio.getChannelData(0);
-  const out = new Float32Array(buckets);
-  const per = data.length / buckets;
-  let max = 0;
-  for (let b = 0; b < buckets; b++) {
-    const from = Math.floor(b * per);
-    const to = Math.min(data.length, Math.floor((b + 1) * per));
-    let m = 0;
-    for (let i = from; i < to; i++) {
-      const v = Math.abs(data[i] as number);
-      if (v > m) m = v;
+/** Peaks already fetched this session, by track id (a few hundred bytes each; the newest kept). */
+const cache = new Map<number, Peaks>();
+const CACHE_SIZE = 200;
+
+function remember(id: number, p: Peaks): Peaks {
+  cache.delete(id);
+  cache.set(id, p);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as number);
+  return p;
+}
+
+/** The peaks of a track already fetched, or undefined (draw at once without a request). */
+export function cachedPeaks(trackId: number): Peaks | undefined {
+  return cache.get(trackId);
+}
+
+/** A track's peaks from the core, waiting while it computes them; rejects with the core's reason. */
+export async function loadPeaks(trackId: number, signal?: AbortSignal): Promise<Peaks> {
+  const hit = cache.get(trackId);
+  if (hit) return hit;
+  const bridge = getBridge();
+  let ready: Promise<void> | null = null;
+  let off: (() => void) | null = null;
+  try {
+    for (;;) {
+      // Listen before asking, so a computation that finishes in between is not missed.
+      ready = new Promise<void>((resolve, reject) => {
+        off = bridge.on('peaks-ready', (e) => {
+          if (e.trackId === trackId) resolve();
+        });
+        signal?.addEventListener('abort', () => reject(new DOMException('cancelled', 'AbortError')), { once: true });
+      });
+      // Awaited below unless the answer is already there; a cancel after that must not go unhandled.
+      ready.catch(() => undefined);
+      const r = await bridge.invoke('tracks-peaks', { id: trackId });
+      signal?.throwIfAborted();
+      if (r.status === 'ready') return remember(trackId, { peaks: Float32Array.from(r.peaks), duration: r.duration });
+      if (r.status === 'failed') throw new Error(r.reason);
+      await ready;
+      (off as (() => void) | null)?.();
+      off = null;
     }
-    out[b] = m;
-    if (m > max) max = m;
+  } finally {
+    (off as (() => void) | null)?.();
   }
-  if (max > 0) for (let b = 0; b < buckets; b++) out[b] = (out[b] as number) / max;
-  return { peaks: out, duration: audio.duration };
 }

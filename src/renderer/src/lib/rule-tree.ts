@@ -46,10 +46,9 @@ export function toRuleNode(n: EditNode): RuleNode | null {
     const label = n.label.trim();
     if (!label) return null;
     if (n.kind === 'tag') return negate({ op: 'tag', label }, n.negate);
-    const c: RuleNode =
-      n.mode === 'percentile'
-        ? { op: 'label', label, percentile: Math.max(0, Math.min(100, n.value)) }
-        : { op: 'label', label, threshold: Math.max(-1, Math.min(1, n.value)) };
+    // Passed as typed, never clamped: a percentile of 150 is refused by the core with a message naming the
+    // field (and the editor marks the input), rather than silently becoming 100.
+    const c: RuleNode = n.mode === 'percentile' ? { op: 'label', label, percentile: n.value } : { op: 'label', label, threshold: n.value };
     return negate(c, n.negate);
   }
   const children = n.children.map(toRuleNode).filter((c): c is RuleNode => c !== null);
@@ -147,7 +146,10 @@ export function firstLabel(n: EditNode): string | null {
 
 /** The core rule for an edited tree and options. */
 export function toRule(root: EditGroup, o: EditOptions): PlaylistRule {
-  const rule: PlaylistRule = { limit: Math.max(1, Math.min(100_000, Math.round(o.limit) || 50)) };
+  // Numbers go as typed (an empty field takes the default): one out of range is refused by the core with a
+  // message naming the field, never silently changed to something the person did not ask for.
+  const limit = typeof o.limit === 'number' && Number.isFinite(o.limit) ? o.limit : 50;
+  const rule: PlaylistRule = { limit };
   const match = toRuleNode(root);
   if (match) rule.match = match;
   const duration = range(o.durationMin, o.durationMax);
@@ -168,6 +170,6 @@ export function toRule(root: EditGroup, o: EditOptions): PlaylistRule {
     if (label) rule.sort = { by: 'score', label };
   } else rule.sort = { by: o.sort as Exclude<NonNullable<PlaylistRule['sort']>['by'], 'score'>, descending: o.descending };
   const per = num(o.perArtist);
-  if (per !== undefined && per >= 1) rule.perArtist = Math.round(per);
+  if (per !== undefined) rule.perArtist = per;
   return rule;
 }
