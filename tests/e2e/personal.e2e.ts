@@ -75,6 +75,19 @@ describe('personal labels', () => {
     expect(await why.locator('li .title').allTextContents()).toEqual(expected.neighbours.map((n) => n.track.title));
     expect(errorsOf(app)).toEqual([]);
   });
+
+  it('marks the library score column personal when it is sorted by the label', async () => {
+    const { page } = app;
+    await page.keyboard.press('Escape');
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('sort-label').click();
+    await page.getByTestId('sort-label-search').fill(LABEL);
+    await page.locator(`[data-testid="sort-option"][data-value="${LABEL}"]`).click();
+    const head = page.locator('.score-head');
+    await head.getByTestId('personal-marker').waitFor();
+    expect(await head.textContent()).toContain(LABEL);
+    expect(errorsOf(app)).toEqual([]);
+  });
 });
 
 /** Page errors, less the 404s of this generated library's audio and pictures (its files do not exist). */

@@ -154,6 +154,15 @@ describe('personal labels', () => {
       expect(figures, JSON.stringify(figures)).toMatchObject({ active: true });
       const scores = await p.core.invoke('scores-track', { trackId: 1, vocabulary: 'user' });
       expect(scores.labels.find((l) => l.label === label)).toMatchObject({ personal: true });
+      // Suggestions too, on a track the user has not decided on yet.
+      const undecided = p.core.context.db
+        .prepare(
+          'SELECT id FROM tracks WHERE id NOT IN (SELECT track_id FROM track_tags WHERE label = ?) AND id NOT IN (SELECT track_id FROM tag_rejections WHERE label = ?) ORDER BY id LIMIT 1',
+        )
+        .pluck()
+        .get(label, label) as number;
+      const suggested = await p.core.invoke('tags-suggest', { trackId: undecided, vocabulary: 'user' });
+      expect(suggested.suggestions.find((s) => s.label === label)).toMatchObject({ personal: true });
 
       const why = await p.core.invoke('tracks-why', { trackId: 1, label, limit: 3 });
       expect(why).toMatchObject({ trackId: 1, label, personal: true });

@@ -127,8 +127,9 @@ export function createTagHandlers(deps: TagHandlerDeps) {
       async ({ trackId, vocabulary }): Promise<{ trackId: number; packKey: string; suggestions: ConceptSuggestion[] }> => {
         const t = await trackLabelScores(scoring, trackId, vocabulary);
         const taken = [...listTags(db, trackId).map((x) => x.label), ...listRejected(db, trackId)];
+        const personal = new Set(t.labels.flatMap((l, i) => (t.personal[i] ? [`${l.vocabulary}\u0000${l.label}`] : [])));
         const voted = voteTags(t.vocabs, t.labels, t.segmentScores).flatMap((vt) =>
-          vt.labels.map((l) => ({ vocabulary: vt.vocabulary, ...l })),
+          vt.labels.map((l) => ({ vocabulary: vt.vocabulary, ...l, personal: personal.has(`${vt.vocabulary}\u0000${l.label}`) })),
         );
         return { trackId, packKey: t.packKey, suggestions: mergeSuggestions(voted, taken, await concepts()) };
       },

@@ -13,6 +13,8 @@ export interface TagSuggestion {
   label: string;
   votes: number;
   meanScore: number;
+  /** Scored with the user's personal model of the label (core/personal) rather than zero-shot. */
+  personal?: boolean;
 }
 
 /** A suggestion with the other voted labels of its aligned concept (best first; empty when it stands alone). */

@@ -84,6 +84,8 @@ export class LibrarySource {
   complete = $state(false);
   /** A note about what the rows are (label sorts cover analysed tracks only). */
   note = $state<string | null>(null);
+  /** The label sort's scores come from the user's personal model of the label (core/personal), not zero-shot. */
+  personal = $state(false);
 
   #rows: (Track | undefined)[] = [];
   // Plain collections on purpose: `version` signals changes, so 50,000 entries carry no signal each.
@@ -156,6 +158,7 @@ export class LibrarySource {
     this.#lazyRecords = false;
     this.error = null;
     this.note = null;
+    this.personal = false;
     this.loading = true;
     this.complete = false;
     try {
@@ -346,8 +349,9 @@ export class LibrarySource {
       this.total = first.length;
       this.version++;
     }
-    const { ranking } = await bridge.invoke('scores-label', { label });
+    const { ranking, personal } = await bridge.invoke('scores-label', { label });
     if (gen !== this.#generation) return;
+    this.personal = personal;
     let order = ranking;
     let records: Map<number, Track> | null = null;
     if (filtered) {
