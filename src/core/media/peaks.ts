@@ -176,6 +176,8 @@ export function createPeaksService(db: Db, log: Logger, options: PeaksServiceOpt
       },
       (err: unknown): PeaksReply => {
         const reason = `The waveform could not be computed: ${errorMessage(err)}`;
+        // Stopped by the core closing: nothing is wrong with the file, and the next session computes it.
+        if (closed) return { status: 'failed', trackId: track.id, reason: 'The core is closing' };
         failures.set(track.id, { size: track.size, mtime: track.mtime_ms, reason });
         log.warn('peaks failed', { trackId: track.id, path: track.path, reason: errorMessage(err) });
         options.onReady?.({ trackId: track.id, ok: false, error: reason });

@@ -126,21 +126,24 @@ export class ModelRuntime {
    * freed buffers, a MERT-size encoder peaks ~200 MB lower at batch 1 and ~400 MB lower at batch 2, and its
    * speed did not change measurably (bench:analyze; CLAP's audio tower: no change either way).
    *
-   * Weight pre-packing is off: MLAS keeps a packed copy of every constant MatMul weight beside the original,
+   * Weight pre-packing is off for audio encoders (`prepack` false): MLAS keeps a packed copy of every constant MatMul weight beside the original,
    * ~160 MB for a MERT-size encoder (its session 637 MB resident after loading with it, 475 MB without),
    * which bench:analyze's peak-RSS target (< 1500 MB for the whole app) needs; packing the weights during
    * each run instead costs the encoder 2-5 % (interleaved runs on the shared 2-core machine: CPU time per
    * segment 2238 vs 2292 ms at load ~10, 2180 vs 2296 ms and best wall time 995 vs 1045 ms at load ~3).
+   * Label text encoders keep it on (`prepack` true): they run a few tokens through large weights, so packing
+   * the weights again on every run dominates (bench:zero-shot, CLAP's RoBERTa-size text tower on a quiet
+   * machine: 64.7 ms per new label without pre-packing, against 29 ms with it).
    * The intra-op threads do not spin (see defaultSpinning): CLAP's audio tower took 2267 instead of
    * 3335 ms of CPU for the same 10 runs, and the MERT-size encoder's best time was 995 ms not spinning,
    * 1360 ms spinning, at load ~3.
    */
-  private sessionOptions(): ort.InferenceSession.SessionOptions {
+  private sessionOptions(prepack = false): ort.InferenceSession.SessionOptions {
     return {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       enableMemPattern: false,
-      extra: { session: { disable_prepacking: '1', 'intra_op.allow_spinning': this.spinning ? '1' : '0' } },
+      extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': this.spinning ? '1' : '0' } },
       ...(this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {}),
     };
   }
@@ -184,7 +187,7 @@ export class ModelRuntime {
       this.textPipelines,
       folder,
       `${dtype}`,
-      async (id, t) => (await t.pipeline('feature-extraction', id, this.modelOptions(dtype))) as FeatureExtractionPipeline,
+      async (id, t) => (await t.pipeline('feature-extraction', id, this.modelOptions(dtype, true))) as FeatureExtractionPipeline,
     );
   }
 
@@ -215,7 +218,7 @@ export class ModelRuntime {
   /** The text side of a CLAP folder, loaded on its own (label text only: the core's thread, never the analysis). */
   clapText(folder: string, dtype: Precision = 'fp32'): Promise<ClapTextParts> {
     return this.loadLocal(this.clapTexts, folder, dtype, async (id, t) => ({
-      text: await t.ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(dtype)),
+      text: await t.ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(dtype, true)),
       tokenizer: await t.AutoTokenizer.from_pretrained(id, { local_files_only: true }),
     }));
   }
@@ -224,13 +227,17 @@ export class ModelRuntime {
    * transformers.js options for a local model in one precision. fp16 graphs get ONNX Runtime's basic
    * optimisations only: the extended layer-norm fusions have been reported to break loading fp16 exports
    * of CLAP's text tower ("InsertedPrecisionFreeCast" mismatch), and fp16 gains nothing from them on a CPU.
+   * `prepack`: pre-pack the weights (label text encoders; see sessionOptions).
    */
-  private modelOptions(dtype: Precision): {
+  private modelOptions(
+    dtype: Precision,
+    prepack = false,
+  ): {
     dtype: Precision;
     local_files_only: true;
     session_options: ort.InferenceSession.SessionOptions;
   } {
-    const session_options = this.sessionOptions();
+    const session_options = this.sessionOptions(prepack);
     if (dtype === 'fp16' || dtype === 'q4f16') session_options.graphOptimizationLevel = 'basic';
     return { dtype, local_files_only: true, session_options };
   }
