@@ -27,7 +27,8 @@ export interface RuntimeOptions {
 }
 
 /**
- * Whether ONNX Runtime's intra-op threads spin while waiting for work: off unless MOODSHELF_ORT_SPINNING=1.
+ * Whether an audio encoder's ONNX Runtime intra-op threads spin while waiting for work: off unless
+ * MOODSHELF_ORT_SPINNING=1 (label text encoders always spin: see ModelRuntime.sessionOptions).
  * A spinning thread keeps its core between parallel sections and after each run: with the decode worker
  * and the rest of the app sharing the cores during an analysis, that is CPU time they needed (measured
  * with CLAP's audio tower, 10 runs 30 ms apart: 3335 ms of CPU spinning, 2267 ms not, for the same work).
@@ -131,19 +132,22 @@ export class ModelRuntime {
    * which bench:analyze's peak-RSS target (< 1500 MB for the whole app) needs; packing the weights during
    * each run instead costs the encoder 2-5 % (interleaved runs on the shared 2-core machine: CPU time per
    * segment 2238 vs 2292 ms at load ~10, 2180 vs 2296 ms and best wall time 995 vs 1045 ms at load ~3).
-   * Label text encoders keep it on (`prepack` true): they run a few tokens through large weights, so packing
-   * the weights again on every run dominates (bench:zero-shot, CLAP's RoBERTa-size text tower on a quiet
-   * machine: 64.7 ms per new label without pre-packing, against 29 ms with it).
+   * Label text encoders (`text` true) keep it on, and their threads spin: they run a few tokens through
+   * large weights while a user waits, so packing the weights again on every run dominates, and so does
+   * waking sleeping threads for each of many small operators (bench:zero-shot on a quiet machine, a new
+   * label through scores-label: 512-d CLAP text tower 70.8 ms with neither, 39.3 ms pre-packed, 33.2 ms
+   * pre-packed and spinning; 384-d MiniLM size 11.7, 11.9 and 7.3 ms).
    * The intra-op threads do not spin (see defaultSpinning): CLAP's audio tower took 2267 instead of
    * 3335 ms of CPU for the same 10 runs, and the MERT-size encoder's best time was 995 ms not spinning,
    * 1360 ms spinning, at load ~3.
    */
-  private sessionOptions(prepack = false): ort.InferenceSession.SessionOptions {
+  private sessionOptions(text = false): ort.InferenceSession.SessionOptions {
+    const spin = text || this.spinning;
     return {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       enableMemPattern: false,
-      extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': this.spinning ? '1' : '0' } },
+      extra: { session: { disable_prepacking: text ? '0' : '1', 'intra_op.allow_spinning': spin ? '1' : '0' } },
       ...(this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {}),
     };
   }
@@ -227,17 +231,17 @@ export class ModelRuntime {
    * transformers.js options for a local model in one precision. fp16 graphs get ONNX Runtime's basic
    * optimisations only: the extended layer-norm fusions have been reported to break loading fp16 exports
    * of CLAP's text tower ("InsertedPrecisionFreeCast" mismatch), and fp16 gains nothing from them on a CPU.
-   * `prepack`: pre-pack the weights (label text encoders; see sessionOptions).
+   * `text`: a label text encoder (weights pre-packed, threads spinning; see sessionOptions).
    */
   private modelOptions(
     dtype: Precision,
-    prepack = false,
+    text = false,
   ): {
     dtype: Precision;
     local_files_only: true;
     session_options: ort.InferenceSession.SessionOptions;
   } {
-    const session_options = this.sessionOptions(prepack);
+    const session_options = this.sessionOptions(text);
     if (dtype === 'fp16' || dtype === 'q4f16') session_options.graphOptimizationLevel = 'basic';
     return { dtype, local_files_only: true, session_options };
   }
