@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../kernel/database.js';
-import { parseTrackId } from './media.js';
+import { trackIdFromUrl } from './media.js';
 
 /** The artwork cache folder inside a data folder. */
 export function artworkDir(dataDir: string): string {
@@ -21,16 +21,7 @@ export function artworkFile(dataDir: string, hash: string, mime: string): string
 
 /** The track id an artwork URL names (`moodshelf-media://artwork/42`, `/artwork/42?v=3`), or null. */
 export function trackIdFromArtworkUrl(url: string): number | null {
-  let u: URL;
-  try {
-    u = new URL(url, 'http://localhost');
-  } catch {
-    return null;
-  }
-  const special = u.protocol === 'http:' || u.protocol === 'https:';
-  const parts = `${special ? '' : u.host}${u.pathname}`.split('/').filter((p) => p !== '');
-  if (parts.length !== 2 || parts[0] !== 'artwork') return null;
-  return parseTrackId(parts[1] as string);
+  return trackIdFromUrl(url, ['artwork']);
 }
 
 /** What to answer an artwork request with: the picture's bytes, or a status without a body. */

@@ -39,8 +39,11 @@ export function parseTrackId(text: string): number | null {
   return Number.isSafeInteger(id) ? id : null;
 }
 
-/** The track id a media URL names (`moodshelf-media://track/42`, `/media/42`), or null. */
-export function trackIdFromMediaUrl(url: string): number | null {
+/**
+ * The track id a URL of the form `<kind>/<id>` names, for any of `kinds`: `moodshelf-media://track/42` (the
+ * desktop protocol, whose host is the kind) and `/media/42?v=3` (the test server's path) alike; else null.
+ */
+export function trackIdFromUrl(url: string, kinds: readonly string[]): number | null {
   let u: URL;
   try {
     u = new URL(url, 'http://localhost');
@@ -49,8 +52,13 @@ export function trackIdFromMediaUrl(url: string): number | null {
   }
   const special = u.protocol === 'http:' || u.protocol === 'https:';
   const parts = `${special ? '' : u.host}${u.pathname}`.split('/').filter((p) => p !== '');
-  if (parts.length !== 2 || (parts[0] !== 'track' && parts[0] !== 'media')) return null;
+  if (parts.length !== 2 || !kinds.includes(parts[0] as string)) return null;
   return parseTrackId(parts[1] as string);
+}
+
+/** The track id a media URL names (`moodshelf-media://track/42`, `/media/42`), or null. */
+export function trackIdFromMediaUrl(url: string): number | null {
+  return trackIdFromUrl(url, ['track', 'media']);
 }
 
 /** The file behind an indexed, playable track. */
