@@ -11,6 +11,7 @@ import { FIXTURES_DIR } from '../support/library-gen.js';
 import { TINY_PACK } from '../support/packs.js';
 import { BAD_PICTURE, embedPicture, jpegHeader, makePng } from '../support/pictures.js';
 import { useTempDirs } from '../support/temp.js';
+import { wavHeader } from '../support/wav.js';
 
 const tempDir = useTempDirs();
 
@@ -178,20 +179,7 @@ async function writeEnvelopeWav(path: string, seconds: number, amps: number[], r
     pcm.writeInt16LE(v, i * 2);
     samples[i] = v / 32768;
   }
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(pcm.length, 40);
-  await import('node:fs/promises').then((fs) => fs.writeFile(path, Buffer.concat([h, pcm])));
+  await import('node:fs/promises').then((fs) => fs.writeFile(path, Buffer.concat([wavHeader(pcm.length, rate), pcm])));
   return samples;
 }
 

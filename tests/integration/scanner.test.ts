@@ -30,6 +30,7 @@ import { createProbePool } from '../../src/core/library/probe-pool.js';
 import { createLogger, type Logger } from '../../src/core/kernel/logger.js';
 import { FIXTURES_DIR, generateLibrary, loadFixtures, stampTitle, uniqueTitle } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
+import { wavHeader } from '../support/wav.js';
 
 const tempDir = useTempDirs();
 
@@ -61,19 +62,7 @@ async function allTracks(core: Core): Promise<Map<string, Track>> {
 function writeLongWav(path: string, seconds: number): void {
   const rate = 8000;
   const dataBytes = seconds * rate * 2;
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(dataBytes, 40);
+  const h = wavHeader(dataBytes, rate);
   const fd = openSync(path, 'w');
   writeSync(fd, h);
   closeSync(fd);
