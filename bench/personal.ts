@@ -68,7 +68,7 @@ try {
     const scoresByRow = async (label: string): Promise<{ scores: Float64Array; personal: boolean }> => {
       const r = await core.invoke('scores-label', { label });
       const scores = new Float64Array(TRACKS);
-      for (const x of r.ranking) scores[x.trackId - 1] = x.score;
+      r.trackIds.forEach((id, k) => (scores[id - 1] = r.scores[k] as number));
       return { scores, personal: r.personal };
     };
 

@@ -414,7 +414,7 @@ try {
     if (process.env.BENCH_DEBUG)
       process.stderr.write(`core requests during the sort: ${JSON.stringify(handled.slice(handledBeforeSort))}\n`);
     // The ranking the core holds now (its label vector cached: this no longer times anything).
-    const { ranking } = await core.invoke('scores-label', { label });
+    const { trackIds: ranking } = await core.invoke('scores-label', { label });
     const firstRowId = await rowTrackId(page, 0);
     const rankedCount = await page.getByTestId('track-count').textContent();
     await settle(page);
@@ -455,8 +455,8 @@ try {
     );
     const checks = {
       labelEncodedBySort: labelEncoded,
-      firstRowIsBest: firstRowId === String(ranking[0]?.trackId),
-      lastRowIsWorst: lastRowId === String(ranking.at(-1)?.trackId),
+      firstRowIsBest: firstRowId === String(ranking[0]),
+      lastRowIsWorst: lastRowId === String(ranking.at(-1)),
       rankedAll: ranking.length === count && rankedCount === `${count.toLocaleString('en-US')} tracks`,
       noPageErrors: pageErrors.length === 0,
     };

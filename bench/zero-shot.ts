@@ -174,7 +174,7 @@ async function measure(prep: Prepared): Promise<Record<string, unknown>> {
   // The first request after a start: index load, model load and the encoding, all in one.
   core.context.index.invalidate();
   const [coldFirstLabelMs, cold] = await timed(() => core.invoke('scores-label', { label: 'calm evening piano' }));
-  if (cold.ranking.length !== TRACKS) throw new Error(`ranked ${cold.ranking.length} tracks, expected ${TRACKS}`);
+  if (cold.trackIds.length !== TRACKS) throw new Error(`ranked ${cold.trackIds.length} tracks, expected ${TRACKS}`);
 
   const loads: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -187,7 +187,7 @@ async function measure(prep: Prepared): Promise<Record<string, unknown>> {
   const newLabel: number[] = [];
   for (const label of NEW_LABELS) {
     const [ms, r] = await timed(() => core.invoke('scores-label', { label }));
-    if (r.ranking.length !== TRACKS) throw new Error('wrong ranking size');
+    if (r.trackIds.length !== TRACKS) throw new Error('wrong ranking size');
     newLabel.push(ms);
   }
   // Where a new label's time goes: the encoder alone (fresh texts), and everything else (a cached label).

@@ -322,11 +322,13 @@ describe('analysis queue', () => {
       expect(top).toHaveLength(3);
       expect(top[0]?.score).toBeGreaterThanOrEqual(top[1]?.score ?? 1);
       expect(top[0]?.percentile).toBe(100);
-      const { ranking } = await core.invoke('scores-label', { label: 'rainy sunday' });
-      expect(ranking).toHaveLength(10);
-      expect(ranking.slice(0, 3).map((r) => r.trackId)).toEqual(top.map((t) => t.track.id));
-      expect(ranking.map((r) => r.score)).toEqual([...ranking.map((r) => r.score)].sort((a, b) => b - a));
-      expect(ranking.at(-1)?.percentile).toBe(10);
+      const ranking = await core.invoke('scores-label', { label: 'rainy sunday' });
+      expect(ranking.trackIds).toHaveLength(10);
+      expect([...ranking.trackIds.slice(0, 3)]).toEqual(top.map((t) => t.track.id));
+      expect([...ranking.scores.slice(0, 3)]).toEqual(top.map((t) => Math.fround(t.score)));
+      expect([...ranking.scores]).toEqual([...ranking.scores].sort((a, b) => b - a));
+      expect(ranking.percentiles[0]).toBe(100);
+      expect(ranking.percentiles.at(-1)).toBe(10);
 
       // A second pack (same files, another id): switching queues everything, old results stay meanwhile.
       const other = join(root, 'other-pack');

@@ -12,13 +12,15 @@ import { songVote, percentiles, percentileOf } from '../../src/core/analysis/sco
 import { dot } from '../../src/core/analysis/vectors.js';
 import { startHub } from '../support/hub-server.js';
 import { folderFiles, writeZip } from '../support/zip-writer.js';
-import { TINY_PACK, packReference, referenceWaveform, writeClapRepo, writeSentenceRepo } from '../support/packs.js';
+import { TINY_CLAP, TINY_PACK, packReference, referenceWaveform, writeClapRepo, writeSentenceRepo } from '../support/packs.js';
 import { gitBlobSha1, listRepoFiles, resolveRevision } from '../../src/core/model/hub-api.js';
 import { clapFiles, DEFAULT_ALIGNMENT, planClapInstall, sentenceFiles } from '../../src/core/model/hub-adapters.js';
 import { catalogEntries } from '../../src/core/model/catalog.js';
 import { PRECISIONS } from '../../src/core/model/precision.js';
 import { useTempDirs } from '../support/temp.js';
 import { createCore } from '../../src/core/index.js';
+import { openDatabase } from '../../src/core/kernel/database.js';
+import { setActivePack } from '../../src/core/model/pack-store.js';
 
 const tempDir = useTempDirs();
 const ref = packReference();
@@ -225,6 +227,30 @@ describe('pack installation', () => {
       await expect(installPack(TINY_PACK, { packsDir: packs, precision: 'q8' })).rejects.toThrow(/a precision applies only to hf: sources/);
     } finally {
       await hub.close();
+    }
+  });
+});
+
+describe('the active pack', () => {
+  it('follows models-use at once and a switch made by another process on the same library', async () => {
+    const dir = tempDir();
+    const core = await createCore({ dataDir: join(dir, 'data'), threads: 1 });
+    const other = openDatabase({ file: join(dir, 'data', 'moodshelf.db') });
+    try {
+      const joint = await core.run('models-install', { source: TINY_PACK });
+      const clap = await core.run('models-install', { source: TINY_CLAP });
+      expect(core.context.models.active().pack.key).toBe(joint.key);
+      await core.invoke('models-use', { ref: clap.key });
+      expect(core.context.models.active().manifest.kind).toBe('clap');
+      // The CLI (another connection) switches back: the next request sees it without a restart.
+      setActivePack(other, joint.key);
+      expect(core.context.models.active()).toMatchObject({ pack: { key: joint.key }, manifest: { kind: 'joint' } });
+      // And removes it: the service no longer answers with the removed pack.
+      other.prepare('DELETE FROM model_packs WHERE key = ?').run(joint.key);
+      expect(() => core.context.models.active()).toThrow(/No installed model pack/);
+    } finally {
+      other.close();
+      await core.close();
     }
   });
 });

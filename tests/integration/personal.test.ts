@@ -85,19 +85,19 @@ describe('personal labels', () => {
       expect(ranked.personal).toBe(true);
       const vector = before?.vector as Float32Array;
       const dim = p.lib.dim;
-      const first = ranked.ranking[0] as { trackId: number; score: number };
+      const first = { trackId: ranked.trackIds[0] as number, score: ranked.scores[0] as number };
       const t = first.trackId - 1;
       let expected = 0;
       for (let i = 0; i < dim; i++) expected += (p.lib.embeddings[t * dim + i] as number) * (vector[i] as number);
       expect(first.score).toBeCloseTo(expected, 5);
-      expect(ranked.ranking.map((r) => r.trackId)).not.toEqual(zeroShot.ranking.map((r) => r.trackId));
+      expect([...ranked.trackIds]).not.toEqual([...zeroShot.trackIds]);
       const top = await p.core.invoke('scores-top', { label, limit: 3 });
       expect(top.every((r) => r.personal)).toBe(true);
 
       // Playlists: a rule on the label is ordered and marked by the personal score.
       const playlist = await p.core.invoke('playlists-preview', { rule: { match: { op: 'label', label, percentile: 90 }, limit: 5 } });
       expect(playlist.tracks[0]?.labels[0]).toMatchObject({ label, personal: true });
-      expect(playlist.tracks.map((x) => x.track.id)).toEqual(ranked.ranking.slice(0, 5).map((r) => r.trackId));
+      expect(playlist.tracks.map((x) => x.track.id)).toEqual([...ranked.trackIds.slice(0, 5)]);
 
       // Accepting one more track refits in the background: the stored model changes.
       const event = nextEvent(p.core, label);
@@ -114,7 +114,8 @@ describe('personal labels', () => {
       expect(off).toMatchObject({ enabled: false, active: false, status: 'off' });
       const zs = await p.core.invoke('scores-label', { label });
       expect(zs.personal).toBe(false);
-      expect(zs.ranking).toEqual(zeroShot.ranking);
+      expect(zs.trackIds).toEqual(zeroShot.trackIds);
+      expect(zs.scores).toEqual(zeroShot.scores);
       const offPlaylist = await p.core.invoke('playlists-preview', { rule: { match: { op: 'label', label, percentile: 90 }, limit: 5 } });
       expect(offPlaylist.tracks[0]?.labels[0]?.personal).toBe(false);
       expect((await p.core.invoke('labels-personal-set', { label, enabled: true })).active).toBe(true);
@@ -132,9 +133,9 @@ describe('personal labels', () => {
     try {
       const label = NAMES[2] as string;
       // The user agrees with zero-shot exactly: accepts its top tracks and rejects its bottom ones.
-      const { ranking } = await p.core.invoke('scores-label', { label });
-      await p.core.invoke('tags-accept', { trackIds: ranking.slice(0, 8).map((r) => r.trackId), label });
-      await p.core.invoke('tags-reject', { trackIds: ranking.slice(-8).map((r) => r.trackId), label });
+      const { trackIds } = await p.core.invoke('scores-label', { label });
+      await p.core.invoke('tags-accept', { trackIds: [...trackIds.slice(0, 8)], label });
+      await p.core.invoke('tags-reject', { trackIds: [...trackIds.slice(-8)], label });
       const figures = await p.core.invoke('labels-personal', { label });
       expect(figures).toMatchObject({ active: false, status: 'not-better', enabled: true });
       expect(figures.model).toMatchObject({ zeroShotAuc: 1, better: false });

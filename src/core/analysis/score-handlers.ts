@@ -39,9 +39,18 @@ export interface RankedTrack {
   personal: boolean;
 }
 
-/** A label's ranking over the library: every analysed track, best first, as ids. */
+/**
+ * A label's ranking over the library: every analysed track, best first, as three parallel columns (row k of
+ * each is the k-th best track). Typed arrays, not one object per track: building 10,000 objects was ~0.7 ms
+ * of a new label's ~8 ms (bench:zero-shot), and 50,000 of them crossing to the page is a structured clone
+ * of 50,000 objects where these are three memory copies; the table keeps them as columns anyway.
+ */
 export interface LabelRanking {
-  ranking: { trackId: number; score: number; percentile: number }[];
+  trackIds: Int32Array;
+  /** Raw cosine (or the personal model's score), per row. */
+  scores: Float32Array;
+  /** Library percentile, 0-100, per row. */
+  percentiles: Float32Array;
   /** True when ranked by the label's personal model rather than zero-shot. */
   personal: boolean;
 }
@@ -91,12 +100,20 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
     const personal = scoring.personal?.vectorFor(pack.key, label) ?? null;
     const scores = scoreTracks(index, personal?.vector ?? (v as Float32Array));
     const { order, percentiles: pct } = rankScores(scores);
-    const ranking = new Array<LabelRanking['ranking'][number]>(order.length);
-    for (let k = 0; k < order.length; k++) {
+    const n = order.length;
+    const ranked: LabelRanking = {
+      trackIds: new Int32Array(n),
+      scores: new Float32Array(n),
+      percentiles: new Float32Array(n),
+      personal: personal !== null,
+    };
+    for (let k = 0; k < n; k++) {
       const i = order[k] as number;
-      ranking[k] = { trackId: index.trackIds[i] as number, score: scores[i] as number, percentile: pct[i] as number };
+      ranked.trackIds[k] = index.trackIds[i] as number;
+      ranked.scores[k] = scores[i] as number;
+      ranked.percentiles[k] = pct[i] as number;
     }
-    return { ranking, personal: personal !== null };
+    return ranked;
   };
 
   return {
@@ -130,15 +147,17 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
     }),
     /** The tracks that match any label text best (zero-shot: the text need not be in a vocabulary). */
     'scores-top': handler(params({ label: text(), limit: opt(int(1, 100_000)) }), async ({ label, limit }): Promise<RankedTrack[]> => {
-      const { ranking, personal } = await rankLabel(label);
-      return ranking.slice(0, limit ?? 20).flatMap((r) => {
-        const track = getTrack(scoring.db, r.trackId);
-        return track ? [{ track, score: r.score, percentile: r.percentile, personal }] : [];
-      });
+      const r = await rankLabel(label);
+      const top: RankedTrack[] = [];
+      for (let k = 0; k < Math.min(r.trackIds.length, limit ?? 20); k++) {
+        const track = getTrack(scoring.db, r.trackIds[k] as number);
+        if (track) top.push({ track, score: r.scores[k] as number, percentile: r.percentiles[k] as number, personal: r.personal });
+      }
+      return top;
     }),
     /**
-     * Every analysed track's score for any label text, best first, as ids (no track records): what a
-     * table needs to sort 50,000 rows by a mood without shipping 50,000 objects.
+     * Every analysed track's score for any label text, best first, as id, score and percentile columns (no
+     * track records): what a table needs to sort 50,000 rows by a mood without shipping 50,000 objects.
      */
     'scores-label': handler(params({ label: text() }), async ({ label }): Promise<LabelRanking> => await rankLabel(label)),
   };

@@ -95,8 +95,19 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
+/**
+ * JSON with typed arrays kept: Electron's IPC structured-clones a reply (an Int32Array arrives as one), JSON
+ * would turn it into an object of indexed keys, so each goes as `{ $typed: name, data: [...] }` and the page's
+ * bridge (browserBridgeScript) revives it. Float32 values survive the trip exactly (float64 holds them).
+ */
+function typedReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return { $typed: value.constructor.name, data: Array.from(value as unknown as ArrayLike<number>) };
+  return value;
+}
+
 function sendJson(res: ServerResponse, value: unknown): void {
-  send(res, 200, 'application/json', JSON.stringify(value));
+  send(res, 200, 'application/json', JSON.stringify(value, typedReplacer));
 }
 
 /** The core as the host serves it; its lifetime stays with the caller (closing the server leaves it open). */
@@ -281,9 +292,11 @@ export function browserBridgeScript(): string {
       }
     };
   };
+  const TYPED = new Set(['Int8Array', 'Uint8Array', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array']);
   const post = async (path, body) => {
     const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? null) });
-    const reply = await res.json();
+    const reply = JSON.parse(await res.text(), (_k, v) =>
+      v && typeof v === 'object' && typeof v.$typed === 'string' && TYPED.has(v.$typed) && Array.isArray(v.data) ? new globalThis[v.$typed](v.data) : v);
     if (!reply.ok) throw new Error(reply.error.message);
     return reply.value;
   };

@@ -69,6 +69,42 @@ function matchesYear(year: number | null, wanted: string): boolean {
   return year !== null && String(year) === w;
 }
 
+/** A label's ranking as the core sends it (scores-label): best first, as columns. */
+interface RankedColumns {
+  trackIds: Int32Array;
+  scores: Float32Array;
+  percentiles: Float32Array;
+}
+
+/**
+ * The table's rows of a label sort: the ranking's columns kept to the tracks in `keep` (when a filter the
+ * core does not offer applies), best first when descending (the ranking's own order), else reversed.
+ */
+function rankedColumns(
+  r: RankedColumns,
+  descending: boolean,
+  keep: Map<number, Track> | null,
+): { ids: Int32Array; scores: Float32Array; percentiles: Float32Array } {
+  const total = r.trackIds.length;
+  let rows: number[] | null = null;
+  if (keep) {
+    rows = [];
+    for (let k = 0; k < total; k++) if (keep.has(r.trackIds[k] as number)) rows.push(k);
+  }
+  const n = rows ? rows.length : total;
+  const ids = new Int32Array(n);
+  const scores = new Float32Array(n);
+  const percentiles = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = descending ? i : n - 1 - i;
+    const k = rows ? (rows[at] as number) : at;
+    ids[i] = r.trackIds[k] as number;
+    scores[i] = r.scores[k] as number;
+    percentiles[i] = r.percentiles[k] as number;
+  }
+  return { ids, scores, percentiles };
+}
+
 /**
  * A reactive, sparse view of the rows a query matches. `rows[i]` is undefined until its page arrives;
  * `ensure(from, to)` asks for the pages covering a visible range.
@@ -349,29 +385,16 @@ export class LibrarySource {
       this.total = first.length;
       this.version++;
     }
-    const { ranking, personal } = await bridge.invoke('scores-label', { label });
+    const ranked = await bridge.invoke('scores-label', { label });
     if (gen !== this.#generation) return;
-    this.personal = personal;
-    let order = ranking;
+    this.personal = ranked.personal;
     let records: Map<number, Track> | null = null;
     if (filtered) {
       records = await this.#filteredRecords(gen);
       if (!records) return;
-      const keep = records;
-      order = ranking.filter((r) => keep.has(r.trackId));
     }
-    // Descending (the default for a label) is best first, the ranking's own order.
-    if (!descending) order = order.slice().reverse();
-    const n = order.length;
-    const ids = new Int32Array(n);
-    const scores = new Float32Array(n);
-    const percentiles = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = order[i] as (typeof order)[number];
-      ids[i] = r.trackId;
-      scores[i] = r.score;
-      percentiles[i] = r.percentile;
-    }
+    const { ids, scores, percentiles } = rankedColumns(ranked, descending, records);
+    const n = ids.length;
     // Records already here stay where they are (the first screen), the rest arrive as rows show.
     const rows = new Array<Track | undefined>(n);
     const known = this.#rows;
