@@ -23,11 +23,21 @@ export function codecDecoder(codec: SeekCodec): Promise<CodecDecoder> {
   return decode[codec]();
 }
 
-/** Averages channels to mono (the paper's downmix). */
+/**
+ * Averages channels to mono (the paper's downmix); mono comes back as is. Stereo, nearly every file, takes
+ * one pass: (l + r) * 0.5 is exact in float64 and rounded once, the value summing and then halving in
+ * float32 gives (outside subnormals), at a fraction of the three passes the general case makes.
+ */
 export function downmix(channels: Float32Array[]): Float32Array {
   const first = channels[0];
   if (!first) return new Float32Array(0);
   if (channels.length === 1) return first;
+  const second = channels[1];
+  if (channels.length === 2 && second && second.length >= first.length) {
+    const out = new Float32Array(first.length);
+    for (let i = 0; i < out.length; i++) out[i] = ((first[i] as number) + (second[i] as number)) * 0.5;
+    return out;
+  }
   const out = new Float32Array(first.length);
   for (const ch of channels) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + ((ch[i] ?? 0) as number);
   const k = 1 / channels.length;
