@@ -1,7 +1,10 @@
-// MP4/M4A with AAC decoded from the start by its sample tables (src/core/audio/mp4-aac.ts): the samples
-// equal audio-decode's streaming decode (the reference, `seek: false`) exactly, and the decode stops after
-// the last window wanted, where the streaming demuxer of a file with its moov at the end decoded the whole
-// track in one call (ffmpeg writes the moov last, as the corpus file has it).
+// MP4/M4A with AAC decoded by its sample tables (src/core/audio/mp4-aac.ts), windows after a seek: the
+// samples equal audio-decode's streaming decode (the reference, `seek: false`) but for the noise bands
+// (PNS) of windows decoded after a seek (measured on the corpus file: >= 51 dB SNR per 10 s window; the
+// first window, decoded from the start, exactly), and the decode stops after the last window wanted, where
+// the streaming demuxer of a file with its moov at the end decoded the whole track in one call (ffmpeg
+// writes the moov last, as the corpus file has it). tests/unit/mp4-aac-seek.test.ts has the exact checks
+// (files without PNS) and the decode from the start.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +21,22 @@ beforeAll(async () => {
   if (!f) throw new Error('the real corpus has no aac file');
   aac = f;
 }, 240_000);
+
+/** The lowest signal-to-difference ratio (dB) of a's windows against b's (Infinity when equal). */
+function minSnrDb(a: DecodedSegments, b: DecodedSegments): number {
+  let worst = Infinity;
+  a.segments.forEach((s, i) => {
+    const y = b.segments[i]?.samples as Float32Array;
+    let e = 0;
+    let p = 0;
+    for (let k = 0; k < y.length; k++) {
+      e += ((s.samples[k] as number) - (y[k] as number)) ** 2;
+      p += (y[k] as number) ** 2;
+    }
+    worst = Math.min(worst, 10 * Math.log10(p / e));
+  });
+  return worst;
+}
 
 function maxDiff(a: DecodedSegments, b: DecodedSegments): number {
   expect(a.segments.map((s) => s.spec)).toEqual(b.segments.map((s) => s.spec));
@@ -48,19 +67,20 @@ describe('MP4 AAC decoded by its sample tables', () => {
   });
 
   it.each([
-    ['the quick policy', (d: number): SegmentSpec[] => planSegments(d, { kind: 'quick', count: 3 }, 10)],
-    ['every window of the full grid', (d: number): SegmentSpec[] => fullGrid(d, 10)],
-    ['the first window', (): SegmentSpec[] => [{ index: 0, start: 0 }]],
+    ['the quick policy', 45, (d: number): SegmentSpec[] => planSegments(d, { kind: 'quick', count: 3 }, 10)],
+    ['every window of the full grid', 45, (d: number): SegmentSpec[] => fullGrid(d, 10)],
+    ['the first window', Infinity, (): SegmentSpec[] => [{ index: 0, start: 0 }]],
   ])(
-    '%s: sample for sample the streaming decode, at 24 and 48 kHz',
-    async (_name, plan) => {
+    '%s: the streaming decode but for PNS noise (SNR >= %s dB), at 24 and 48 kHz',
+    async (_name, snr, plan) => {
       const specs = plan(aac.reference.duration);
       for (const targetRate of [24000, 48000]) {
         const options = { targetRate, segmentSeconds: 10, duration: aac.reference.duration };
         const reference = await decodeSegments(aac.path, specs, { ...options, seek: false });
         const tables = await decodeSegments(aac.path, specs, options);
-        expect(tables.method).toBe('stream');
-        expect(maxDiff(tables, reference)).toBe(0);
+        expect(tables.method).toBe('seek');
+        if (snr === Infinity) expect(maxDiff(tables, reference)).toBe(0);
+        else expect(minSnrDb(tables, reference)).toBeGreaterThanOrEqual(snr);
       }
     },
     120_000,

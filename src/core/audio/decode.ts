@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { decodeChunked } from 'audio-decode';
 import { openByteReader } from './byte-reader.js';
 import { openFlacSeeker } from './flac-seek.js';
-import { openMp4Aac } from './mp4-aac.js';
+import { openMp4Aac, openMp4AacSeeker } from './mp4-aac.js';
 import { openMpegSeeker } from './mpeg-seek.js';
 import { openOggSeeker } from './ogg-seek.js';
 import { openPcmFile } from './pcm-file.js';
@@ -54,9 +54,10 @@ export interface DecodeSegmentsOptions {
   duration?: number;
   signal?: AbortSignal;
   /**
-   * Read only the windows where the format allows (default true): WAV/AIFF by byte offset, MP3, FLAC and
-   * Ogg by seeking. False decodes them from the start of the file with the streaming decoder (the
-   * reference the direct and seeking reads are tested against).
+   * Read only the windows where the format allows (default true): WAV/AIFF by byte offset, MP3, FLAC,
+   * Ogg and MP4/M4A AAC by seeking. False decodes them from the start of the file with the streaming
+   * decoder (the reference the direct and seeking reads are tested against; AAC's seeked windows differ
+   * from it in noise-substituted bands only, see mp4-aac.ts).
    */
   seek?: boolean;
 }
@@ -97,15 +98,18 @@ async function oggDecoder(path: string, byName: DecoderFormat): Promise<DecoderF
   }
 }
 
-/** Formats a seeking decoder handles (see mpeg-seek.ts, flac-seek.ts, ogg-seek.ts). */
-const SEEKABLE = new Set<DecoderFormat>(['mp3', 'flac', 'opus', 'oga']);
+/** Formats a seeking decoder handles (see mpeg-seek.ts, flac-seek.ts, ogg-seek.ts, mp4-aac.ts). */
+const SEEKABLE = new Set<DecoderFormat>(['mp3', 'flac', 'opus', 'oga', 'm4a']);
+
+/** What decodeSeeking opens: an audio-decode codec, or MP4 with AAC (by its sample tables). */
+type SeekFormat = SeekCodec | 'm4a';
 
 /**
  * Decodes the windows asked for, as mono segments at the model's rate. Uncompressed WAV/AIFF are read
- * straight from each window's byte offset; MP3, FLAC, Ogg Opus and Ogg Vorbis are decoded only around
- * the windows, found by seeking (decodeSeeking); everything else, and any file a seek cannot handle, is
- * decoded as a stream from the start (decodeStreamed). Each window is then resampled to the model's rate
- * with a band-limited filter.
+ * straight from each window's byte offset; MP3, FLAC, Ogg Opus, Ogg Vorbis and MP4/M4A AAC are decoded
+ * only around the windows, found by seeking (decodeSeeking); everything else, and any file a seek cannot
+ * handle, is decoded as a stream from the start (decodeMp4Aac for AAC, else decodeStreamed). Each window
+ * is then resampled to the model's rate with a band-limited filter.
  */
 export async function decodeSegments(path: string, specs: SegmentSpec[], options: DecodeSegmentsOptions): Promise<DecodedSegments> {
   const format = decoderFormat(path);
@@ -115,7 +119,7 @@ export async function decodeSegments(path: string, specs: SegmentSpec[], options
   }
   const codec = format === 'oga' || format === 'opus' ? await oggDecoder(path, format) : format;
   if (options.seek !== false && SEEKABLE.has(codec)) {
-    const seeked = await decodeSeeking(path, codec as SeekCodec, specs, options);
+    const seeked = await decodeSeeking(path, codec as SeekFormat, specs, options);
     if (seeked) return seeked;
   }
   if (codec === 'm4a' && options.seek !== false) {
@@ -127,8 +131,9 @@ export async function decodeSegments(path: string, specs: SegmentSpec[], options
 
 /**
  * An MP4/M4A file with AAC, decoded from the start by its sample tables (mp4-aac.ts): the streaming
- * decode's samples without holding the whole track when its moov sits at the end. Null when the file is
- * not one mp4-aac reads (the streaming demuxer then decodes it, and reports its real problem).
+ * decode's samples without holding the whole track when its moov sits at the end, for a file the seeking
+ * read gave up on. Null when the file is not one mp4-aac reads (the streaming demuxer then decodes it,
+ * and reports its real problem).
  */
 async function decodeMp4Aac(path: string, specs: SegmentSpec[], options: DecodeSegmentsOptions): Promise<DecodedSegments | null> {
   const reader = await openByteReader(path);
@@ -184,8 +189,9 @@ function planSpans(windows: Window[], rate: number): Span[] {
   return spans;
 }
 
-async function openSeeker(codec: SeekCodec, reader: Awaited<ReturnType<typeof openByteReader>>): Promise<Seeker | null> {
+async function openSeeker(codec: SeekFormat, reader: Awaited<ReturnType<typeof openByteReader>>): Promise<Seeker | null> {
   if (codec === 'mp3') return openMpegSeeker(reader);
+  if (codec === 'm4a') return openMp4AacSeeker(reader);
   if (codec === 'flac') return openFlacSeeker(reader);
   return openOggSeeker(reader, codec);
 }
@@ -198,7 +204,7 @@ async function openSeeker(codec: SeekCodec, reader: Awaited<ReturnType<typeof op
  */
 async function decodeSeeking(
   path: string,
-  codec: SeekCodec,
+  codec: SeekFormat,
   specs: SegmentSpec[],
   options: DecodeSegmentsOptions,
 ): Promise<DecodedSegments | null> {

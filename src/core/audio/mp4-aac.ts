@@ -1,22 +1,38 @@
 /**
- * MP4/M4A files carrying AAC, decoded from the start in bounded memory. audio-decode's streaming MP4
- * demuxer yields nothing until it has the `moov` box, and ffmpeg (and many other tools) write that box at
- * the END of the file: the whole file was then decoded in one call, the PCM of the whole track held at once
- * (measured on bench:analyze's 234 s stereo AAC file: ~200 MB more resident memory in the decode worker,
- * and 1.1-1.9 s per track for the quick policy's three windows).
+ * MP4/M4A files carrying AAC, read by their sample tables: the moov is found by the top-level box walk
+ * (ffmpeg and many other tools write it after the mdat, where audio-decode's streaming demuxer, which
+ * yields nothing before it has the moov, decoded the whole track in one call), and the stbl's tables
+ * (stsz sizes, stsc/stco|co64 chunk offsets) give every access unit's byte offset. Units are fed to the
+ * streaming decode's own FAAD2 decoder with the same configuration (decode-aac's `decoder({ asc })`).
  *
- * Here the moov is read first (by the top-level box walk, wherever it sits), the track's sample tables
- * give every access unit's byte offset, and the units are fed in order, a batch at a time, to the same
- * FAAD2 decoder with the same configuration and gapless window the streaming demuxer gives it (decode-aac's
- * `decoder({ asc, gapless })`): the output is the streaming decode's, sample for sample, and decoding stops
- * after the last sample wanted. It does not seek: AAC's noise substitution (PNS) draws from a random
- * generator whose state runs through every earlier frame, so a window decoded after a seek is not the full
- * decode's (measured: differences up to 3.6e-2 at a peak of 0.65). Files this reader does not handle
- * (fragmented, no moov, not AAC) return null and are decoded by the streaming demuxer as before.
+ * Windows are decoded after a seek (openMp4AacSeeker): a fresh decoder starts AAC_PREROLL_UNITS units
+ * before the unit holding a span's first sample, plus the one FAAD2 decodes and withholds (the MDCT overlap
+ * comes from it), and stops after the span. Unit j >= 1 decodes to output samples [(j-1)F, jF) (F, read
+ * from the first two units: 1024, 2048 with SBR); decode-aac's gapless trim (the edit list's or iTunSMPB's priming and length, less the
+ * decoder's own delay) is applied here by index, so positions are the full decode's (see seek.ts).
+ * openMp4Aac decodes from the start, with the gapless window given to the decoder: the streaming decode's
+ * samples, sample for sample, in bounded memory (the fallback when seeking turns out not to work).
+ *
+ * What differs from the full decode: perceptual noise substitution (PNS) bands only. PNS codes a band as
+ * "noise of this energy" and the decoder draws it from a random generator whose state runs through every
+ * earlier frame, so a window decoded after a seek gets another noise there (as any other decoder,
+ * ffmpeg's or Apple's, would). It was decoded from the start for that reason; seeking is the product's
+ * choice now, since for mood analysis another draw of the same noise is immaterial while decoding from
+ * the start cost several times the CPU. Measured (tests/unit/mp4-aac-seek.test.ts, ffmpeg's encoder, 10 s windows at
+ * 48 kHz): without PNS the seeked windows equal the full decode bit for bit, with any pre-roll (0 extra
+ * units included); with PNS, 17-19 dB SNR against the full decode where the encoder leans on PNS (a
+ * gated pink noise), 40 dB to exact elsewhere, while every third-octave band's energy stays within
+ * 0.04 dB and the samples stay aligned (cross-correlation peak at lag 0). On the bench library's 234 s
+ * file the quick policy's three windows are 70-87 dB from the full decode's (at most 3e-3 apart, peak
+ * 0.64) and cost 30.3 s of decoded audio instead of 200.6 s (CPU per window, resampling included:
+ * ~150 -> ~25 ms). Not measured: HE-AAC (SBR/PS; ffmpeg here has no encoder for it), whose state the
+ * extra pre-roll units are meant to settle. Files this reader does not handle (fragmented, no moov, not
+ * AAC) return null and are decoded by the streaming demuxer as before; a span whose units do not decode
+ * to whole frames (a damaged unit) gives up seeking, and the file is decoded from the start.
  */
 import type * as DecodeAac from '@audio/decode-aac';
-import type { ByteReader } from './byte-reader.js';
-import { checkAborted, downmix } from './seek.js';
+import { SeekUnavailable, type ByteReader } from './byte-reader.js';
+import { checkAborted, downmix, type Seeker } from './seek.js';
 
 /** decode-aac, the streaming decode's own AAC decoder (a dependency of audio-decode), loaded on first use. */
 const DECODE_AAC = '@audio/decode-aac';
@@ -177,11 +193,18 @@ export interface Mp4AacStream {
   decode(sink: Mp4AacSink, signal?: AbortSignal): Promise<number>;
 }
 
-/**
- * Opens the first audio track of an MP4/M4A file when it carries AAC and can be read by its sample
- * tables; null when not (the caller then uses the streaming demuxer).
- */
-export async function openMp4Aac(reader: ByteReader): Promise<Mp4AacStream | null> {
+/** What both readers need: the decoder, its configuration and the track's access units. */
+interface AacTrack {
+  aac: typeof DecodeAac;
+  asc: Uint8Array;
+  /** The gapless window decode-mp4 passes the decoder (undefined: no trimming). */
+  window: DecodeAac.GaplessWindow | undefined;
+  offsets: Float64Array;
+  sizes: Uint32Array;
+}
+
+/** Reads the moov and the first audio track's tables; null when this reader does not handle the file. */
+async function openTrack(reader: ByteReader): Promise<AacTrack | null> {
   const moov = await readMoov(reader);
   if (!moov) return null;
   const tracks: Track[] = [];
@@ -196,7 +219,43 @@ export async function openMp4Aac(reader: ByteReader): Promise<Mp4AacStream | nul
   const aac = await loadDecodeAac();
   // The window decode-mp4 passes (its ilst: the movie's, else the track's).
   const window = aac.gapless({ elst: b.elst, mdhd: b.mdhd, stts: b.stts, mvhd: movie.mvhd, ilst: movie.ilst ?? b.ilst, asc }) ?? undefined;
-  const { offsets, sizes } = table;
+  return { aac, asc, window, offsets: table.offsets, sizes: table.sizes };
+}
+
+/** Reads access units [k, last) (as many as the file holds), in one read when they lie back to back. */
+async function readUnits(reader: ByteReader, t: AacTrack, k: number, last: number): Promise<Uint8Array[]> {
+  const { offsets, sizes } = t;
+  const lo = offsets[k] as number;
+  const hi = (offsets[last - 1] as number) + (sizes[last - 1] as number);
+  let total = 0;
+  for (let i = k; i < last; i++) total += sizes[i] as number;
+  const units: Uint8Array[] = [];
+  if (hi - lo === total) {
+    // The usual layout: the batch's units lie back to back.
+    const bytes = await reader.read(lo, total);
+    let at = 0;
+    for (let i = k; i < last && at + (sizes[i] as number) <= bytes.length; i++) {
+      units.push(bytes.subarray(at, at + (sizes[i] as number)));
+      at += sizes[i] as number;
+    }
+  } else {
+    for (let i = k; i < last; i++) {
+      const unit = await reader.read(offsets[i] as number, sizes[i] as number);
+      if (unit.length < (sizes[i] as number)) break;
+      units.push(unit);
+    }
+  }
+  return units;
+}
+
+/**
+ * Opens the first audio track of an MP4/M4A file when it carries AAC and can be read by its sample
+ * tables; null when not (the caller then uses the streaming demuxer).
+ */
+export async function openMp4Aac(reader: ByteReader): Promise<Mp4AacStream | null> {
+  const t = await openTrack(reader);
+  if (!t) return null;
+  const { aac, asc, window, sizes } = t;
   return {
     async decode(sink, signal) {
       const dec = await aac.decoder({ asc, gapless: window });
@@ -206,33 +265,117 @@ export async function openMp4Aac(reader: ByteReader): Promise<Mp4AacStream | nul
         for (let k = 0; k < sizes.length && more; k += FEED_FRAMES) {
           checkAborted(signal);
           const last = Math.min(sizes.length, k + FEED_FRAMES);
-          const lo = offsets[k] as number;
-          const hi = (offsets[last - 1] as number) + (sizes[last - 1] as number);
-          let total = 0;
-          for (let i = k; i < last; i++) total += sizes[i] as number;
-          const units: Uint8Array[] = [];
-          if (hi - lo === total) {
-            // The usual layout: the batch's units lie back to back.
-            const bytes = await reader.read(lo, total);
-            let at = 0;
-            for (let i = k; i < last && at + (sizes[i] as number) <= bytes.length; i++) {
-              units.push(bytes.subarray(at, at + (sizes[i] as number)));
-              at += sizes[i] as number;
-            }
-          } else {
-            for (let i = k; i < last; i++) units.push(await reader.read(offsets[i] as number, sizes[i] as number));
-          }
+          const units = await readUnits(reader, t, k, last);
           const out = dec.decode(units);
-          if (out.channelData.length === 0) continue;
-          const mono = downmix(out.channelData);
-          if (mono.length > 0) more = sink(position, mono, out.sampleRate);
-          position += mono.length;
+          if (out.channelData.length > 0) {
+            const mono = downmix(out.channelData);
+            if (mono.length > 0) more = sink(position, mono, out.sampleRate);
+            position += mono.length;
+          }
           if (units.length < last - k) break;
         }
       } finally {
         dec.free();
       }
       return position;
+    },
+  };
+}
+
+/**
+ * Access units decoded before the one holding a span's first sample, beyond the one FAAD2 withholds.
+ * The MDCT overlap needs only that one (its second half is all the next output takes from it), and
+ * without PNS the output after it is the full decode's bit for bit (measured, tests/unit/mp4-aac-seek);
+ * the extra units cost 0.7% of a 10 s window and let SBR's (HE-AAC) envelope and QMF state settle.
+ */
+export const AAC_PREROLL_UNITS = 3;
+
+/** SBR's QMF delay, as decode-aac's gapless window counts it (samples at the output rate). */
+const SBR_DELAY = 962;
+/** Sampling frequencies by an AudioSpecificConfig's index (ISO/IEC 14496-3, 1.6.3.4). */
+const ASC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/** The AudioSpecificConfig's own sampling frequency (the core's: half the output's with SBR), 0 if unknown. */
+function ascRate(asc: Uint8Array): number {
+  const a0 = asc[0] ?? 0;
+  const a1 = asc[1] ?? 0;
+  let i = ((a0 & 7) << 1) | (a1 >> 7);
+  if (a0 >> 3 === 31) i = (a1 >> 1) & 15; // escaped object type: the index sits 6 bits later
+  if (i === 15) return (((a1 & 0x7f) << 17) | ((asc[2] ?? 0) << 9) | ((asc[3] ?? 0) << 1) | ((asc[4] ?? 0) >> 7)) >>> 0;
+  return ASC_RATES[i] ?? 0;
+}
+
+/**
+ * Opens the first audio track of an MP4/M4A file with AAC for decoding windows after a seek: each span
+ * starts a fresh decoder a few access units before it (found by the sample tables) and places the output
+ * at its full-decode index. Null when this reader does not handle the file. See the file's comment for
+ * what differs from the full decode (PNS bands only).
+ */
+export async function openMp4AacSeeker(reader: ByteReader, preroll = AAC_PREROLL_UNITS): Promise<Seeker | null> {
+  const t = await openTrack(reader);
+  if (!t || t.sizes.length < 2) return null;
+  const { aac, asc, window } = t;
+  const count = t.sizes.length;
+  // The output rate and samples per access unit, from the first two units (FAAD2 withholds the first).
+  const probe = await aac.decoder({ asc });
+  let frame: number;
+  let sampleRate: number;
+  try {
+    const units = await readUnits(reader, t, 0, 2);
+    const out = units.length === 2 ? probe.decode(units) : null;
+    frame = out?.channelData[0]?.length ?? 0;
+    sampleRate = out?.sampleRate ?? 0;
+  } finally {
+    probe.free();
+  }
+  if (frame <= 0 || !Number.isInteger(sampleRate) || sampleRate <= 0) return null;
+  // decode-aac's trim of the full decode (its _window): `skip` output samples of priming and decoder
+  // delay, then `length` samples (undecided: to the end).
+  const core = ascRate(asc) || sampleRate;
+  const sbr = sampleRate > core * 1.5 ? 2 : 1;
+  const delay = 1024 * sbr - (sbr > 1 ? SBR_DELAY : 0);
+  const skip = window ? Math.max(0, Math.round(window.start * sampleRate) - delay) : 0;
+  const length = window?.duration === undefined ? Number.POSITIVE_INFINITY : Math.round(window.duration * sampleRate);
+  return {
+    sampleRate,
+    async decodeSpan(from, to, emit, signal) {
+      // Untrimmed output positions: unit j >= 1 decodes to [(j - 1) * frame, j * frame).
+      const a = Math.max(0, from) + skip;
+      const b = Math.min(to, length) + skip;
+      if (a >= b) return 0;
+      const first = Math.max(0, Math.floor(a / frame) - preroll);
+      const end = Math.min(count, Math.ceil(b / frame) + 1);
+      if (first >= end) return 0;
+      const dec = await aac.decoder({ asc });
+      let position = first * frame;
+      let decoded = 0;
+      try {
+        for (let k = first; k < end; k += FEED_FRAMES) {
+          checkAborted(signal);
+          const last = Math.min(end, k + FEED_FRAMES);
+          const units = await readUnits(reader, t, k, last);
+          const out = dec.decode(units);
+          const n = out.channelData[0]?.length ?? 0;
+          if (n !== Math.max(0, units.length - (k === first ? 1 : 0)) * frame) {
+            throw new SeekUnavailable(
+              `${reader.path}: AAC units near ${Math.round(position / sampleRate)} s did not decode to whole frames`,
+            );
+          }
+          if (n > 0) {
+            const mono = downmix(out.channelData);
+            decoded += n;
+            // Keep the part inside the presentation (the full decode's indexes).
+            const lo = Math.max(position, skip);
+            const hi = Math.min(position + n, skip + length);
+            if (lo < hi) emit(lo - skip, mono.subarray(lo - position, hi - position));
+            position += n;
+          }
+          if (units.length < last - k) break;
+        }
+      } finally {
+        dec.free();
+      }
+      return decoded;
     },
   };
 }
