@@ -11,7 +11,7 @@ import { ensureRealCorpus, requireFfmpeg } from '../support/real-corpus.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
-/** One file per path through the decoder: MP3 frame index, FLAC bisection, Opus and Vorbis granules, AAC from the start. */
+/** One file per path through the decoder: MP3 frame index, FLAC bisection, Opus and Vorbis granules, AAC sample tables. */
 const FORMATS = ['mp3-vbr-xing', 'flac-cover', 'opus', 'vorbis', 'aac'];
 let files: string[] = [];
 
@@ -73,7 +73,7 @@ describe('analysis pipeline', () => {
     // it: 0.99). This share hardly moves when other work loads the machine; latency does.
     expect(inWorkers.report.eventLoopUtilization).toBeLessThan(0.3);
     // Generous, so a loaded machine cannot fail it: measured 8-38 ms, 208 ms once with the whole suite and
-    // other jobs on the 2 cores; in this thread, decoding the AAC file alone holds the loop for 0.7-3 s.
+    // other jobs on the 2 cores; in this thread, decoding the AAC file held the loop for 0.7-3 s when it was decoded from its start.
     expect(inWorkers.report.p99Ms).toBeLessThan(400);
 
     const inThread = await withWorkers('0', async () => {

@@ -16,6 +16,7 @@ import type { Logger } from '../kernel/logger.js';
 import type { PackManifest } from '../model/manifest.js';
 import type { ModelService } from '../model/service.js';
 import { findWorkerEntry, startWorker, type WorkerEntry } from '../kernel/worker-boot.js';
+import { denormalsAsZero } from '../model/runtime.js';
 
 /** A message to the inference worker: load a pack (once per pack), or embed segments with it. */
 export type InferenceRequest =
@@ -82,11 +83,13 @@ export function createEmbedder(
     disabled = reason;
   };
 
-  const start = (): Promise<void> => {
+  const start = async (): Promise<void> => {
     const entry: WorkerEntry | string = options.workerFile
       ? { kind: 'built', file: options.workerFile }
       : findWorkerEntry(import.meta.url, 'inference-worker');
-    if (typeof entry === 'string') return Promise.reject(new Error(entry));
+    if (typeof entry === 'string') throw new Error(entry);
+    // The worker inherits this thread's floating-point mode: the audio encoder's denormals count as zero.
+    await denormalsAsZero();
     const w = startWorker(entry);
     worker = w;
     loadedKey = null;

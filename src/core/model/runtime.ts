@@ -37,6 +37,37 @@ export function defaultSpinning(): boolean {
   return process.env.MOODSHELF_ORT_SPINNING?.trim() === '1';
 }
 
+/**
+ * ONNX Runtime's flush-to-zero and denormals-are-zero, on in every session. HTSAT's shifted-window attention
+ * (CLAP's audio tower) masks with -100, so its softmax gives probabilities near e^-100, below float32's
+ * smallest normal number, and multiplying such denormals is many times slower on x86: the attention-times-
+ * values MatMul of the shifted blocks took 7-13 ms instead of 0.1-0.7 ms, and the whole tower 147 ms per
+ * segment instead of 116 (profiled with the real-size random pack; the MERT-size encoder is unchanged). The
+ * values flushed are below 1.2e-38, far under anything a score can show. The pool threads follow each
+ * session's option; the thread creating the process's first session gets it for good (ONNX Runtime sets it
+ * once), and threads started later inherit it, so {@link denormalsAsZero} runs before the inference worker starts.
+ */
+const DENORMALS_AS_ZERO = { set_denormal_as_zero: '1' } as const;
+
+/** Identity on one float32: the smallest session there is (see {@link denormalsAsZero}). */
+const IDENTITY_ONNX = 'CAgSCW1vb2RzaGVsZjo3ChAKAXgSAXkiCElkZW50aXR5EgFnWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQDQ==';
+let floatMode: Promise<void> | null = null;
+
+/**
+ * Puts this thread, and the threads it starts from now on (they inherit it), in ONNX Runtime's
+ * denormals-as-zero mode (see {@link DENORMALS_AS_ZERO}) by creating one tiny session here, unless a session
+ * was already created in the process (which set it on its own thread). Called before starting the inference
+ * worker, so the thread that runs the audio encoder has it whichever thread created the first session. For
+ * JavaScript on these threads it means numbers below 2.2e-308 count as 0: nothing of the app's lives there.
+ */
+export function denormalsAsZero(): Promise<void> {
+  floatMode ??= ort.InferenceSession.create(Buffer.from(IDENTITY_ONNX, 'base64'), { extra: { session: DENORMALS_AS_ZERO } }).then(
+    (s) => s.release(),
+    () => undefined,
+  );
+  return floatMode;
+}
+
 /** What the fast path reads of transformers.js's ClapFeatureExtractor (its config and the tables it built). */
 interface ClapExtractor {
   config?: { feature_extractor_type?: string; fft_window_size?: number; hop_length?: number; nb_max_samples?: number; truncation?: string };
@@ -70,6 +101,12 @@ function clapFeatures(processor: Processor, t: Transformers): ClapAudioParts['fe
     return { input_features: new t.Tensor('float32', data, [1, 1, frames, mels]) };
   };
 }
+
+/**
+ * What a session runs, which sets its options (ModelRuntime.sessionOptions): a joint pack's audio encoder or
+ * head, CLAP's audio tower, or a label text encoder.
+ */
+type SessionRole = 'audio' | 'clap-audio' | 'text';
 
 /** A float32 tensor's data and shape, as the rest of the core sees it (no ONNX types leak out). */
 export interface TensorData {
@@ -127,12 +164,14 @@ export class ModelRuntime {
    * freed buffers, a MERT-size encoder peaks ~200 MB lower at batch 1 and ~400 MB lower at batch 2, and its
    * speed did not change measurably (bench:analyze; CLAP's audio tower: no change either way).
    *
-   * Weight pre-packing is off for audio encoders (`prepack` false): MLAS keeps a packed copy of every constant MatMul weight beside the original,
+   * Weight pre-packing is off for the joint pack's audio encoder (role 'audio'): MLAS keeps a packed copy of every constant MatMul weight beside the original,
    * ~160 MB for a MERT-size encoder (its session 637 MB resident after loading with it, 475 MB without),
    * which bench:analyze's peak-RSS target (< 1500 MB for the whole app) needs; packing the weights during
    * each run instead costs the encoder 2-5 % (interleaved runs on the shared 2-core machine: CPU time per
    * segment 2238 vs 2292 ms at load ~10, 2180 vs 2296 ms and best wall time 995 vs 1045 ms at load ~3).
-   * Label text encoders (`text` true) keep it on, and their threads spin: they run a few tokens through
+   * CLAP's audio tower (role 'clap-audio', 28 M parameters) keeps it on: its packed copy is ~110 MB, which a
+   * CLAP analysis's memory (~1000 MB peak) allows, for 8 % per segment (profiled, interleaved: 124 vs 114 ms).
+   * Label text encoders (role 'text') keep it on, and their threads spin: they run a few tokens through
    * large weights while a user waits, so packing the weights again on every run dominates, and so does
    * waking sleeping threads for each of many small operators (bench:zero-shot on a quiet machine, a new
    * label through scores-label: 512-d CLAP text tower 70.8 ms with neither, 39.3 ms pre-packed, 33.2 ms
@@ -141,13 +180,15 @@ export class ModelRuntime {
    * 3335 ms of CPU for the same 10 runs, and the MERT-size encoder's best time was 995 ms not spinning,
    * 1360 ms spinning, at load ~3.
    */
-  private sessionOptions(text = false): ort.InferenceSession.SessionOptions {
+  private sessionOptions(role: SessionRole): ort.InferenceSession.SessionOptions {
+    const text = role === 'text';
     const spin = text || this.spinning;
+    const prepack = role !== 'audio';
     return {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       enableMemPattern: false,
-      extra: { session: { disable_prepacking: text ? '0' : '1', 'intra_op.allow_spinning': spin ? '1' : '0' } },
+      extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': spin ? '1' : '0', ...DENORMALS_AS_ZERO } },
       ...(this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {}),
     };
   }
@@ -156,7 +197,7 @@ export class ModelRuntime {
   session(file: string): Promise<ort.InferenceSession> {
     let s = this.sessions.get(file);
     if (!s) {
-      s = ort.InferenceSession.create(file, this.sessionOptions());
+      s = ort.InferenceSession.create(file, this.sessionOptions('audio'));
       this.sessions.set(file, s);
       s.catch(() => this.sessions.delete(file));
     }
@@ -191,7 +232,7 @@ export class ModelRuntime {
       this.textPipelines,
       folder,
       `${dtype}`,
-      async (id, t) => (await t.pipeline('feature-extraction', id, this.modelOptions(dtype, true))) as FeatureExtractionPipeline,
+      async (id, t) => (await t.pipeline('feature-extraction', id, this.modelOptions(dtype, 'text'))) as FeatureExtractionPipeline,
     );
   }
 
@@ -214,7 +255,7 @@ export class ModelRuntime {
   clapAudio(folder: string, dtype: Precision = 'fp32'): Promise<ClapAudioParts> {
     return this.loadLocal(this.clapAudios, folder, dtype, async (id, t) => {
       const processor = await t.AutoProcessor.from_pretrained(id, { local_files_only: true });
-      const audio = await t.ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(dtype));
+      const audio = await t.ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(dtype, 'clap-audio'));
       return { processor, audio, features: clapFeatures(processor, t) };
     });
   }
@@ -222,7 +263,7 @@ export class ModelRuntime {
   /** The text side of a CLAP folder, loaded on its own (label text only: the core's thread, never the analysis). */
   clapText(folder: string, dtype: Precision = 'fp32'): Promise<ClapTextParts> {
     return this.loadLocal(this.clapTexts, folder, dtype, async (id, t) => ({
-      text: await t.ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(dtype, true)),
+      text: await t.ClapTextModelWithProjection.from_pretrained(id, this.modelOptions(dtype, 'text')),
       tokenizer: await t.AutoTokenizer.from_pretrained(id, { local_files_only: true }),
     }));
   }
@@ -231,17 +272,17 @@ export class ModelRuntime {
    * transformers.js options for a local model in one precision. fp16 graphs get ONNX Runtime's basic
    * optimisations only: the extended layer-norm fusions have been reported to break loading fp16 exports
    * of CLAP's text tower ("InsertedPrecisionFreeCast" mismatch), and fp16 gains nothing from them on a CPU.
-   * `text`: a label text encoder (weights pre-packed, threads spinning; see sessionOptions).
+   * `role`: what the session runs (see sessionOptions).
    */
   private modelOptions(
     dtype: Precision,
-    text = false,
+    role: SessionRole,
   ): {
     dtype: Precision;
     local_files_only: true;
     session_options: ort.InferenceSession.SessionOptions;
   } {
-    const session_options = this.sessionOptions(text);
+    const session_options = this.sessionOptions(role);
     if (dtype === 'fp16' || dtype === 'q4f16') session_options.graphOptimizationLevel = 'basic';
     return { dtype, local_files_only: true, session_options };
   }
