@@ -19,6 +19,8 @@ import * as ort from 'onnxruntime-node';
 import { Tensor } from '@huggingface/transformers';
 import { createCore, type Core } from '../src/core/index.js';
 import { normalizeSegment } from '../src/core/model/joint-model.js';
+import { clapAudioBatch } from '../src/core/model/clap-model.js';
+import { DEFAULT_POLICY } from '../src/core/audio/segments.js';
 import { readManifest } from '../src/core/model/files.js';
 import { measureRoofline, median, percentile, round1, startLatencyProbe, type RooflineModel, type RooflineResult } from './yardsticks.js';
 
@@ -48,8 +50,10 @@ function segment(samples: number, rate: number): Float32Array {
 
 async function yardsticks(core: Core): Promise<object> {
   const runtime = core.context.models.runtime;
-  const batch = runtime.batchSize;
   const manifest = await readManifest(args.packDir);
+  // The batch the app's analysis runs here: the runtime's for a joint pack; for CLAP a track's quick windows
+  // go through the tower together, up to clapAudioBatch.
+  const batch = manifest.kind === 'clap' ? Math.min(clapAudioBatch(runtime), DEFAULT_POLICY.count) : runtime.batchSize;
   say(`ONNX Runtime intra-op threads ${runtime.threads || 'automatic (0)'}, batch ${batch}`);
   say(
     "roofline: constant-weight MatMul, best of 20 per shape, on the app's session settings and on ONNX Runtime's defaults " +

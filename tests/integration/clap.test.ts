@@ -1,7 +1,7 @@
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadClapModel } from '../../src/core/model/clap-model.js';
+import { clapAudioBatch, loadClapModel } from '../../src/core/model/clap-model.js';
 import { readManifest } from '../../src/core/model/files.js';
 import { ModelRuntime } from '../../src/core/model/runtime.js';
 import { dot } from '../../src/core/analysis/vectors.js';
@@ -24,7 +24,7 @@ const runtime = new ModelRuntime({ threads: 1 });
 afterAll(() => runtime.dispose());
 const tempDir = useTempDirs();
 
-function maxDiff(a: ArrayLike<number>, b: number[]): number {
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
   for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
@@ -52,6 +52,19 @@ describe('CLAP pack (transformers.js layout)', async () => {
       expect(maxDiff(vectors[i] as Float32Array, t.normalized)).toBeLessThan(ref.tolerance);
       expect(dot(audio as Float32Array, vectors[i] as Float32Array)).toBeCloseTo(t.cosine, 3);
     });
+  });
+
+  it('embeds a batch of segments as it embeds each alone (four per run, the rest in a smaller run)', async () => {
+    expect(clapAudioBatch(runtime)).toBe(4);
+    const segments = Array.from({ length: 6 }, (_, k) => wave.map((x, i) => x * (0.3 + 0.1 * k) + 0.01 * Math.sin(i * (k + 1) * 1e-3)));
+    const batched = await model.embedAudio(segments);
+    expect(batched).toHaveLength(6);
+    for (let k = 0; k < segments.length; k++) {
+      const [alone] = await model.embedAudio([segments[k] as Float32Array]);
+      expect(maxDiff(batched[k] as Float32Array, alone as Float32Array)).toBeLessThan(1e-5);
+    }
+    // Different segments, different embeddings: the rows of a batch are not mixed up.
+    expect(maxDiff(batched[0] as Float32Array, batched[5] as Float32Array)).toBeGreaterThan(1e-3);
   });
 
   it('installs, analyses a library and ranks tracks for a new label', async () => {

@@ -30,7 +30,7 @@ describe('log-mel features for CLAP', () => {
   it.each(Object.entries(signals()))('%s: the feature extractor numbers to float rounding (<= 1e-4 dB)', async (_name, wave) => {
     const clap = await runtime.clapAudio(join(TINY_CLAP, 'clap'));
     const reference = ((await clap.processor(wave)) as { input_features: Features }).input_features;
-    const fast = clap.features(wave)?.input_features as unknown as Features | undefined;
+    const fast = clap.features([wave])?.input_features as unknown as Features | undefined;
     expect(fast).toBeDefined();
     expect(fast?.dims).toEqual(reference.dims);
     let max = 0;
@@ -41,7 +41,9 @@ describe('log-mel features for CLAP', () => {
 
   it('leaves a segment of another length to the processor (its padding and random crop)', async () => {
     const clap = await runtime.clapAudio(join(TINY_CLAP, 'clap'));
-    expect(clap.features(new Float32Array(48000))).toBeNull();
+    expect(clap.features([new Float32Array(48000)])).toBeNull();
+    expect(clap.features([new Float32Array(480000), new Float32Array(48000)])).toBeNull();
+    expect(clap.features([])).toBeNull();
   });
 
   it('matches a direct DFT on a short frame, and refuses a window of the wrong length', () => {

@@ -95,10 +95,13 @@ function clapFeatures(processor: Processor, t: Transformers): ClapAudioParts['fe
     return () => null;
   const logMel = createLogMel({ filters: fe.mel_filters_slaney, window: fe.window, fftLength: c.fft_window_size, hop: c.hop_length });
   const samples = c.nb_max_samples;
-  return (segment) => {
-    if (segment.length !== samples) return null;
-    const { frames, mels, data } = logMel(segment);
-    return { input_features: new t.Tensor('float32', data, [1, 1, frames, mels]) };
+  return (segments) => {
+    if (segments.length === 0 || segments.some((s) => s.length !== samples)) return null;
+    const rows = segments.map((s) => logMel(s));
+    const { frames, mels } = rows[0] as ReturnType<typeof logMel>;
+    const data = new Float32Array(rows.length * frames * mels);
+    rows.forEach((r, i) => data.set(r.data, i * frames * mels));
+    return { input_features: new t.Tensor('float32', data, [rows.length, 1, frames, mels]) };
   };
 }
 
@@ -119,11 +122,12 @@ export interface ClapAudioParts {
   processor: Processor;
   audio: PreTrainedModel;
   /**
-   * The audio tower's inputs for one segment, computed by {@link createLogMel} with the feature extractor's
-   * own filters and window (the processor's numbers to float rounding, at a fraction of its CPU time), or
-   * null when the segment or the extractor is not the case it covers (then call the processor).
+   * The audio tower's inputs for a batch of segments (one row each), computed by {@link createLogMel} with
+   * the feature extractor's own filters and window (the processor's numbers to float rounding, at a fraction
+   * of its CPU time), or null when a segment or the extractor is not the case it covers (then call the
+   * processor, one segment at a time).
    */
-  features(segment: Float32Array): Record<string, Tensor> | null;
+  features(segments: Float32Array[]): Record<string, Tensor> | null;
 }
 
 /** The text side of a transformers.js CLAP: tokenizer and text tower (what label embedding needs). */
@@ -178,7 +182,10 @@ export class ModelRuntime {
    * pre-packed and spinning; 384-d MiniLM size 11.7, 11.9 and 7.3 ms).
    * The intra-op threads do not spin (see defaultSpinning): CLAP's audio tower took 2267 instead of
    * 3335 ms of CPU for the same 10 runs, and the MERT-size encoder's best time was 995 ms not spinning,
-   * 1360 ms spinning, at load ~3.
+   * 1360 ms spinning, at load ~3. Where MOODSHELF_ORT_SPINNING=1 makes an audio encoder spin, its threads
+   * stop spinning when a run ends (force_spinning_stop), so they spin only inside a run: CLAP's tower alone
+   * then runs ~12 % faster, but an analysis took 9 % longer (bench:analyze, 6.9 vs 7.6 segments/s end to
+   * end), the spinning taking the core the decoding needs.
    */
   private sessionOptions(role: SessionRole): ort.InferenceSession.SessionOptions {
     const text = role === 'text';
@@ -188,7 +195,14 @@ export class ModelRuntime {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       enableMemPattern: false,
-      extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': spin ? '1' : '0', ...DENORMALS_AS_ZERO } },
+      extra: {
+        session: {
+          disable_prepacking: prepack ? '0' : '1',
+          'intra_op.allow_spinning': spin ? '1' : '0',
+          ...(spin && !text ? { force_spinning_stop: '1' } : {}),
+          ...DENORMALS_AS_ZERO,
+        },
+      },
       ...(this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {}),
     };
   }
