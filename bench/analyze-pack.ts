@@ -6,7 +6,7 @@
 //   prepared beforehand, a batch of the app's batch size, after a warm-up run;
 // - mode `prepare`: a fresh core over the library: the folder added and scanned, the pack installed with
 //   `models-install` (its install check loads the pack once);
-// - mode `app`: the app's path alone, in a process that starts as the app does with the pack already installed
+// - mode `app`: the app's path alone, in a process that starts as the app does (its environment: core-process.ts) with the pack already installed
 //   (the data folder of `prepare`), so its peak RSS is the analysis's: one track analysed first (not timed: the
 //   model loads), then the rest with `analysis-start` (quick policy) through `analysis-wait`, while a trivial
 //   request (`analysis-status` through invokeUntrusted, the page's IPC entry) is issued every 20 ms.

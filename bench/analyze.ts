@@ -27,6 +27,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { coreProcessEnv } from '../src/core/kernel/process-env.js';
 import { countFileFlops } from '../src/core/model/onnx-flops.js';
 import { ARTIST_STAMP_LENGTH, artistStamper, ensureRealCorpus, type CorpusFile } from '../tests/support/real-corpus.js';
 import { round1, round3, writeRooflineModels, type RooflineResult } from './yardsticks.js';
@@ -206,10 +207,12 @@ interface AppRun {
   load: Record<string, number[]>;
 }
 
-function runChild<T>(args: object): Promise<T> {
+function runChild<T>(args: { mode: string } & Record<string, unknown>): Promise<T> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'analyze-pack.ts'), JSON.stringify(args)], {
       cwd: root,
+      // The app's path runs in a process started as the desktop shell starts the core (core-process.ts).
+      env: args.mode === 'app' ? coreProcessEnv(process.env) : process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -2,6 +2,7 @@ import { utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/kernel/logger.js';
+import { coreProcessEnv } from '../core/kernel/process-env.js';
 import { createCoreClient, type CoreClient, type MainMessage, type Transport } from './core-channel.js';
 import { CORE_ENV } from './host-env.js';
 
@@ -45,7 +46,7 @@ export function startCoreProcess(options: CoreProcessOptions): CoreProcess {
   const child = utilityProcess.fork(options.hostModule, [], {
     serviceName: 'Moodshelf core',
     stdio: 'inherit',
-    env: { ...process.env, [CORE_ENV.dataDir]: options.dataDir, [CORE_ENV.nativeBinding]: options.nativeBinding },
+    env: { ...coreProcessEnv(process.env), [CORE_ENV.dataDir]: options.dataDir, [CORE_ENV.nativeBinding]: options.nativeBinding },
   });
   let exited = false;
   let stopping = false;

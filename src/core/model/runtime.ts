@@ -106,10 +106,10 @@ function clapFeatures(processor: Processor, t: Transformers): ClapAudioParts['fe
 }
 
 /**
- * What a session runs, which sets its options (ModelRuntime.sessionOptions): a joint pack's audio encoder or
- * head, CLAP's audio tower, or a label text encoder.
+ * What a session runs, which sets its options (ModelRuntime.sessionOptions): audio (a joint pack's encoder
+ * or head, CLAP's audio tower) or a label text encoder.
  */
-type SessionRole = 'audio' | 'clap-audio' | 'text';
+type SessionRole = 'audio' | 'text';
 
 /** A float32 tensor's data and shape, as the rest of the core sees it (no ONNX types leak out). */
 export interface TensorData {
@@ -168,14 +168,13 @@ export class ModelRuntime {
    * freed buffers, a MERT-size encoder peaks ~200 MB lower at batch 1 and ~400 MB lower at batch 2, and its
    * speed did not change measurably (bench:analyze; CLAP's audio tower: no change either way).
    *
-   * Weight pre-packing is off for the joint pack's audio encoder (role 'audio'): MLAS keeps a packed copy of every constant MatMul weight beside the original,
-   * ~160 MB for a MERT-size encoder (its session 637 MB resident after loading with it, 475 MB without),
-   * which bench:analyze's peak-RSS target (< 1500 MB for the whole app) needs; packing the weights during
-   * each run instead costs the encoder 2-5 % (interleaved runs on the shared 2-core machine: CPU time per
-   * segment 2238 vs 2292 ms at load ~10, 2180 vs 2296 ms and best wall time 995 vs 1045 ms at load ~3).
-   * CLAP's audio tower (role 'clap-audio', 28 M parameters) keeps it on: its packed copy is ~110 MB, which a
-   * CLAP analysis's memory (~1000 MB peak) allows, for 8 % per segment (profiled, interleaved: 124 vs 114 ms).
-   * Label text encoders (role 'text') keep it on, and their threads spin: they run a few tokens through
+   * Weights are pre-packed: MLAS keeps a packed copy of every constant MatMul weight beside the original
+   * instead of packing it again in every run. For the MERT-size encoder that is ~186 MB more resident memory
+   * (its session 661 MB after loading, 475 MB without) for 3-5 % per segment (bench:analyze: best 1.008-1.047
+   * against 1.050 s; the joint analysis peaks at 1427 MB with it, in the core's environment, see
+   * process-env.ts; 1601 MB without that). CLAP's audio tower: 8 % per segment (profiled, interleaved: 124 vs
+   * 114 ms), its copy ~110 MB.
+   * Label text encoders (role 'text') have their threads spin: they run a few tokens through
    * large weights while a user waits, so packing the weights again on every run dominates, and so does
    * waking sleeping threads for each of many small operators (bench:zero-shot on a quiet machine, a new
    * label through scores-label: 512-d CLAP text tower 70.8 ms with neither, 39.3 ms pre-packed, 33.2 ms
@@ -190,14 +189,13 @@ export class ModelRuntime {
   private sessionOptions(role: SessionRole): ort.InferenceSession.SessionOptions {
     const text = role === 'text';
     const spin = text || this.spinning;
-    const prepack = role !== 'audio';
     return {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       enableMemPattern: false,
       extra: {
         session: {
-          disable_prepacking: prepack ? '0' : '1',
+          disable_prepacking: '0',
           'intra_op.allow_spinning': spin ? '1' : '0',
           ...(spin && !text ? { force_spinning_stop: '1' } : {}),
           ...DENORMALS_AS_ZERO,
@@ -269,7 +267,7 @@ export class ModelRuntime {
   clapAudio(folder: string, dtype: Precision = 'fp32'): Promise<ClapAudioParts> {
     return this.loadLocal(this.clapAudios, folder, dtype, async (id, t) => {
       const processor = await t.AutoProcessor.from_pretrained(id, { local_files_only: true });
-      const audio = await t.ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(dtype, 'clap-audio'));
+      const audio = await t.ClapAudioModelWithProjection.from_pretrained(id, this.modelOptions(dtype, 'audio'));
       return { processor, audio, features: clapFeatures(processor, t) };
     });
   }
