@@ -83,13 +83,21 @@ export function createEmbedder(
     disabled = reason;
   };
 
-  const start = async (): Promise<void> => {
+  /** The start in progress: callers meanwhile wait for it rather than start a second worker. */
+  let starting: Promise<void> | null = null;
+  const start = (): Promise<void> =>
+    (starting ??= denormalsAsZero()
+      // The worker inherits this thread's floating-point mode: the audio encoder's denormals count as zero.
+      .then(launch)
+      .finally(() => {
+        starting = null;
+      }));
+
+  const launch = (): Promise<void> => {
     const entry: WorkerEntry | string = options.workerFile
       ? { kind: 'built', file: options.workerFile }
       : findWorkerEntry(import.meta.url, 'inference-worker');
     if (typeof entry === 'string') throw new Error(entry);
-    // The worker inherits this thread's floating-point mode: the audio encoder's denormals count as zero.
-    await denormalsAsZero();
     const w = startWorker(entry);
     worker = w;
     loadedKey = null;

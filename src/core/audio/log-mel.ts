@@ -643,37 +643,6 @@ export function createLogMel(config: LogMelConfig, options: { kernel?: 'auto' | 
     // Centred frames over the waveform reflect-padded by n / 2 on each side (numpy's "reflect").
     return Math.floor(1 + Math.floor((len + 2 * pad - n) / hop));
   };
-  const kernel = options.kernel !== 'js' && mels > 0 ? assembleKernel(n, hop, window, ranges) : null;
-  if (kernel) {
-    const { layout } = kernel;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(layout.end / 65536) + 1 });
-    kernel.fill(memory.buffer);
-    const run = (
-      new WebAssembly.Instance(kernel.module, { env: { mem: memory } }).exports as {
-        run: (frames: number, src: number, out: number) => void;
-      }
-    ).run;
-    const simdLogMel = (waveform: Float32Array): LogMel => {
-      const len = waveform.length;
-      const frames = frameCount(len);
-      const out = Math.ceil((layout.end + 4 * (len + n)) / 16) * 16;
-      const need = out + 4 * frames * mels;
-      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-      const f32 = new Float32Array(memory.buffer);
-      const s = layout.end / 4;
-      f32.set(waveform, s + pad);
-      for (let j = 1; j <= pad; j++) {
-        f32[s + pad - j] = waveform[j] as number;
-        f32[s + pad + len - 1 + j] = waveform[len - 1 - j] as number;
-      }
-      run(frames, layout.end, out);
-      const data = new Float32Array(frames * mels);
-      const o = out / 4;
-      for (let i = 0; i < data.length; i++) data[i] = DB * Math.log(f32[o + i] as number);
-      return { frames, mels, data };
-    };
-    return Object.assign(simdLogMel, { kernel: 'simd' as const });
-  }
   const power = createPowerSpectrum(n);
   const frame = new Float64Array(n);
   const spectrum = new Float64Array(bins);
@@ -700,5 +669,49 @@ export function createLogMel(config: LogMelConfig, options: { kernel?: 'auto' | 
     }
     return { frames, mels, data };
   };
+  const kernel = options.kernel !== 'js' && mels > 0 ? assembleKernel(n, hop, window, ranges) : null;
+  // The kernel's memory: where it cannot be had (or grown, below), the plain path computes the same numbers.
+  let memory: WebAssembly.Memory | null = null;
+  try {
+    if (kernel) memory = new WebAssembly.Memory({ initial: Math.ceil(kernel.layout.end / 65536) + 1 });
+  } catch {
+    memory = null;
+  }
+  if (kernel && memory) {
+    const { layout } = kernel;
+    const mem = memory;
+    kernel.fill(mem.buffer);
+    const run = (
+      new WebAssembly.Instance(kernel.module, { env: { mem } }).exports as {
+        run: (frames: number, src: number, out: number) => void;
+      }
+    ).run;
+    const simdLogMel = (waveform: Float32Array): LogMel => {
+      const len = waveform.length;
+      const frames = frameCount(len);
+      const out = Math.ceil((layout.end + 4 * (len + n)) / 16) * 16;
+      const need = out + 4 * frames * mels;
+      if (mem.buffer.byteLength < need) {
+        try {
+          mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+        } catch {
+          return jsLogMel(waveform);
+        }
+      }
+      const f32 = new Float32Array(mem.buffer);
+      const s = layout.end / 4;
+      f32.set(waveform, s + pad);
+      for (let j = 1; j <= pad; j++) {
+        f32[s + pad - j] = waveform[j] as number;
+        f32[s + pad + len - 1 + j] = waveform[len - 1 - j] as number;
+      }
+      run(frames, layout.end, out);
+      const data = new Float32Array(frames * mels);
+      const o = out / 4;
+      for (let i = 0; i < data.length; i++) data[i] = DB * Math.log(f32[o + i] as number);
+      return { frames, mels, data };
+    };
+    return Object.assign(simdLogMel, { kernel: 'simd' as const });
+  }
   return Object.assign(jsLogMel, { kernel: 'js' as const });
 }

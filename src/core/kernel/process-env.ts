@@ -1,7 +1,8 @@
 /**
- * Environment for a process that hosts the core (the app's utility process; `moodshelf analyze`), read by
+ * Environment for the process that hosts the app's core (its utility process, core-process.ts), read by
  * the C library when the process starts, so it is given when the process is spawned (see
- * {@link coreProcessEnv}).
+ * {@link coreProcessEnv}). The `moodshelf` command runs in the user's shell with the shell's environment:
+ * `MALLOC_ARENA_MAX=2 moodshelf analyze` gives it the same (README, Performance).
  *
  * MALLOC_ARENA_MAX=2: glibc gives each thread that allocates its own malloc arena, up to eight per core,
  * and the core runs many threads (ONNX Runtime's pool, the inference, decode and scan workers); memory freed
@@ -17,9 +18,4 @@ export function coreProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const [k, v] of Object.entries(CORE_PROCESS_ENV)) if (out[k] === undefined) out[k] = v;
   return out;
-}
-
-/** Whether this process started with {@link CORE_PROCESS_ENV} (or the user's own values for it). */
-export function hasCoreProcessEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Object.keys(CORE_PROCESS_ENV).every((k) => env[k] !== undefined);
 }

@@ -170,7 +170,7 @@ export class ModelRuntime {
    *
    * Weights are pre-packed: MLAS keeps a packed copy of every constant MatMul weight beside the original
    * instead of packing it again in every run. For the MERT-size encoder that is ~186 MB more resident memory
-   * (its session 661 MB after loading, 475 MB without) for 3-5 % per segment (bench:analyze: best 1.008-1.047
+   * (its session 661 MB after loading, 475 MB without) for up to 4 % per segment (bench:analyze: best 1.008-1.047
    * against 1.050 s; the joint analysis peaks at 1427 MB with it, in the core's environment, see
    * process-env.ts; 1601 MB without that). CLAP's audio tower: 8 % per segment (profiled, interleaved: 124 vs
    * 114 ms), its copy ~110 MB.
@@ -183,8 +183,8 @@ export class ModelRuntime {
    * 3335 ms of CPU for the same 10 runs, and the MERT-size encoder's best time was 995 ms not spinning,
    * 1360 ms spinning, at load ~3. Where MOODSHELF_ORT_SPINNING=1 makes an audio encoder spin, its threads
    * stop spinning when a run ends (force_spinning_stop), so they spin only inside a run: CLAP's tower alone
-   * then runs ~12 % faster, but an analysis took 9 % longer (bench:analyze, 6.9 vs 7.6 segments/s end to
-   * end), the spinning taking the core the decoding needs.
+   * then runs ~12 % faster, but an analysis did 9 % fewer segments per second (bench:analyze, 6.9 vs 7.6
+   * end to end), the spinning taking the core the decoding needs.
    */
   private sessionOptions(role: SessionRole): ort.InferenceSession.SessionOptions {
     const text = role === 'text';
