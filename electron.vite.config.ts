@@ -85,6 +85,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'core-host': resolve(root, 'src/main/core-host.ts'),
+          // The same core for a plain Node process (bench:analyze runs the app's analysis on it).
+          'core-node': resolve(root, 'src/main/core-node.ts'),
           // The scanner's probe worker threads load this file (src/core/library/probe-pool.ts finds it beside the core).
           'probe-worker': resolve(root, 'src/core/library/probe-worker.ts'),
           // The analysis's decode and inference worker threads load these (src/core/audio/decode-pool.ts and

@@ -6,10 +6,7 @@
 //   prepared beforehand, a batch of the app's batch size, after a warm-up run;
 // - mode `prepare`: a fresh core over the library: the folder added and scanned, the pack installed with
 //   `models-install` (its install check loads the pack once);
-// - mode `app`: the app's path alone, in a process that starts as the app does (its environment: core-process.ts) with the pack already installed
-//   (the data folder of `prepare`), so its peak RSS is the analysis's: one track analysed first (not timed: the
-//   model loads), then the rest with `analysis-start` (quick policy) through `analysis-wait`, while a trivial
-//   request (`analysis-status` through invokeUntrusted, the page's IPC entry) is issued every 20 ms.
+// (the app's path itself runs in bench/analyze-app.mjs, on the built core).
 // Usage: tsx bench/analyze-pack.ts '<json {mode, kind, packDir, libDir?, dataDir, rooflineModels?, encoderRuns?}>'
 // Prints progress on stderr and one JSON object as its last stdout line.
 import { rmSync } from 'node:fs';
@@ -22,10 +19,10 @@ import { normalizeSegment } from '../src/core/model/joint-model.js';
 import { clapAudioBatch } from '../src/core/model/clap-model.js';
 import { DEFAULT_POLICY } from '../src/core/audio/segments.js';
 import { readManifest } from '../src/core/model/files.js';
-import { measureRoofline, median, percentile, round1, startLatencyProbe, type RooflineModel, type RooflineResult } from './yardsticks.js';
+import { measureRoofline, median, type RooflineModel, type RooflineResult } from './yardsticks.js';
 
 interface Args {
-  mode: 'yardsticks' | 'prepare' | 'app';
+  mode: 'yardsticks' | 'prepare';
   kind: 'joint' | 'clap';
   packDir: string;
   libDir?: string;
@@ -140,71 +137,11 @@ async function prepare(core: Core): Promise<object> {
   return { kind: core.context.models.active().manifest.kind, scan, installPeakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
-async function app(core: Core): Promise<object> {
-  const { manifest } = core.context.models.active();
-  const { tracks } = await core.invoke('tracks-list', { sort: 'path', limit: 1 });
-  const first = tracks[0];
-  if (!first) throw new Error(`no track scanned in ${args.libDir}`);
-  say(`warm-up: analysing ${first.path.split('/').at(-1)} (not timed; the model loads)`);
-  const w0 = performance.now();
-  await core.invoke('analysis-start', { policy: 'quick', trackIds: [first.id] });
-  const warm = await core.run('analysis-wait');
-  const warmupSeconds = (performance.now() - w0) / 1000;
-  if (warm.analyzed !== 1) throw new Error(`the warm-up track was not analysed: ${JSON.stringify(warm.failures)} ${warm.error ?? ''}`);
-
-  say('analysis: the rest of the library, quick policy, end to end, a request every 20 ms');
-  const loadBeforeAnalysis = load();
-  const mb = (bytes: number): number => Math.round(bytes / 1048576);
-  const rssAfterWarmupMB = mb(process.memoryUsage().rss);
-  const peakAfterWarmupMB = Math.round(process.resourceUsage().maxRSS / 1024);
-  let rssDuringMaxMB = 0;
-  const probe = startLatencyProbe(() => {
-    rssDuringMaxMB = Math.max(rssDuringMaxMB, mb(process.memoryUsage().rss));
-    return core.invokeUntrusted('analysis-status', []);
-  });
-  const before = core.context.analysis.pipeline();
-  const t0 = performance.now();
-  await core.invoke('analysis-start', { policy: 'quick' });
-  const summary = await core.run('analysis-wait');
-  const seconds = (performance.now() - t0) / 1000;
-  const after = core.context.analysis.pipeline();
-  const latencies = await probe.stop();
-  if (summary.failed > 0 || summary.error) say(`FAILURES: ${JSON.stringify(summary.failures.slice(0, 5))} ${summary.error ?? ''}`);
-  say(`analysis: ${summary.analyzed} tracks, ${summary.segments} segments in ${seconds.toFixed(1)} s`);
-  return {
-    kind: manifest.kind,
-    packId: manifest.id,
-    warmupSeconds: round1(warmupSeconds),
-    tracks: summary.analyzed,
-    failed: summary.failed,
-    segments: summary.segments,
-    seconds,
-    latency: {
-      requests: latencies.length,
-      p50Ms: round1(percentile(latencies, 50)),
-      p99Ms: round1(percentile(latencies, 99)),
-      maxMs: round1(Math.max(...latencies)),
-    },
-    /** Where the time went: seconds the encoder was embedding, and seconds it waited for a decode. */
-    pipeline: {
-      embedSeconds: round1((after.embedMs - before.embedMs) / 1000),
-      decodeWaitSeconds: round1((after.decodeWaitMs - before.decodeWaitMs) / 1000),
-      encoderInWorker: after.encoderInWorker,
-      decodeWorkers: after.decodeWorkers,
-    },
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    /** Where the memory goes: RSS once the warm-up track is done (the model loaded), the peak until then, and the
-     * largest RSS sampled (every 20 ms) during the timed analysis. */
-    rss: { afterWarmupMB: rssAfterWarmupMB, peakAfterWarmupMB, duringAnalysisMaxMB: rssDuringMaxMB },
-    load: { beforeAnalysis: loadBeforeAnalysis, after: load() },
-  };
-}
-
-// `prepare` makes the data folder `app` then opens; the caller removes it.
-if (args.mode !== 'app') rmSync(args.dataDir, { recursive: true, force: true });
+// `prepare` makes the data folder the app run (analyze-app.mjs) then opens; the caller removes it.
+rmSync(args.dataDir, { recursive: true, force: true });
 const core = await createCore({ dataDir: args.dataDir });
 try {
-  const result = args.mode === 'yardsticks' ? await yardsticks(core) : args.mode === 'prepare' ? await prepare(core) : await app(core);
+  const result = args.mode === 'yardsticks' ? await yardsticks(core) : await prepare(core);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await core.close();

@@ -12,7 +12,8 @@
 // - per pack kind, processes of their own (bench/analyze-pack.ts): one measures the yardsticks on a core's ModelRuntime
 //   (the app's session settings): the roofline (constant-weight MatMul, best of N, preallocated output; the best
 //   of the app's settings and ONNX Runtime's defaults, so a setting the app picks for memory never lowers it) and the
-//   encoder alone on prepared input; the other runs the app's path alone (its peak RSS is the app's), starting
+//   encoder alone on prepared input; the other (bench/analyze-app.mjs) runs the app's path alone on the core as
+//   the app bundles it (out/main, built first), in the core process's environment (its peak RSS is the app's), starting
 //   as the app does with the library scanned and the pack installed (by a third process before it): one
 //   warm-up track, then `analysis-start` (quick policy) over the other N tracks with a trivial request every 20 ms.
 // encoderGflops = the encoder's FLOPs per segment over its best time of N runs (best of N, like the roofline);
@@ -22,7 +23,7 @@
 // p99RequestLatencyMs < 50. The last line printed is one JSON object with the figures.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,13 +62,27 @@ if (
 
 const TARGETS = { encoderToRoofline: { joint: 0.75, clap: 0.5 }, pipelineToEncoder: 0.9, peakRssMB: 1500, p99RequestLatencyMs: 50 };
 
+/** Whether an ONNX file's graph names `text` (node names come before the weights, in its first megabytes). */
+function encoderHas(file: string, text: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4 * 1024 * 1024);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n).includes(text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Where each kind's benchmark pack lives, the command that writes it, and how to tell a stale one. */
 const PACKS = {
   joint: {
     dir: join(tmp, 'mert-random'),
     command: ['-m', 'moodshelf_train', 'export-encoder', '--random-init', '--out'],
-    // Until the generator wrote a MiniLM-sized label encoder (6 layers, 30522 distinct tokens) the pack had a 1-layer one.
+    // Until the generator wrote a MiniLM-sized label encoder (6 layers, 30522 distinct tokens) the pack had a 1-layer
+    // one; until its exporter ran the feature encoder as 2-D convolutions (encoder.py Conv2dFeatureEncoder), 1-D ones.
     current: (dir: string) => {
+      if (!encoderHas(join(dir, 'audio', 'encoder.onnx'), 'feature_extractor/convs.')) return false;
       const cfg = JSON.parse(readFileSync(join(dir, 'label-encoder', 'config.json'), 'utf8')) as {
         num_hidden_layers?: number;
         vocab_size?: number;
@@ -208,11 +223,15 @@ interface AppRun {
 }
 
 function runChild<T>(args: { mode: string } & Record<string, unknown>): Promise<T> {
+  // The app's path runs in a process started as the desktop shell starts the core: plain Node on the built
+  // core, in the core's environment (analyze-app.mjs; core-process.ts); the yardsticks and the install on
+  // the sources through tsx.
+  const app = args.mode === 'app';
+  const script = app ? [join(here, 'analyze-app.mjs')] : ['--import', 'tsx', join(here, 'analyze-pack.ts')];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'analyze-pack.ts'), JSON.stringify(args)], {
+    const child = spawn(process.execPath, [...script, JSON.stringify(args)], {
       cwd: root,
-      // The app's path runs in a process started as the desktop shell starts the core (core-process.ts).
-      env: args.mode === 'app' ? coreProcessEnv(process.env) : process.env,
+      env: app ? coreProcessEnv(process.env) : process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -220,7 +239,7 @@ function runChild<T>(args: { mode: string } & Record<string, unknown>): Promise<
     child.on('error', fail);
     child.on('close', (code) => {
       const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last.startsWith('{')) return fail(new Error(`bench/analyze-pack.ts exited with ${code}: ${out.slice(-2000)}`));
+      if (code !== 0 || !last.startsWith('{')) return fail(new Error(`${script.at(-1)} exited with ${code}: ${out.slice(-2000)}`));
       done(JSON.parse(last) as T);
     });
   });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../tests/support/onnx-builder.js';
+import { round1 } from './stats.mjs';
 
 /** [M, K, N]: an encoder's FFN up and down projections at 750 frames (MERT), square 1024 and 2048. */
 export const ROOFLINE_SHAPES: readonly (readonly [number, number, number])[] = [
@@ -75,50 +76,4 @@ export async function measureRoofline(
   return { gflops: Math.max(...shapes.map((s) => s.gflops)), shapes };
 }
 
-/**
- * Issues `request` every `periodMs` (one at a time, as a page polling the core does) until stopped and
- * records each one's latency from the moment it was DUE: when the event loop is blocked, the timer fires
- * late and that wait counts, and every 20 ms slot that passed during one request counts as a request
- * that would have waited for it (so a 500 ms stall is 25 slow requests, not one).
- */
-export function startLatencyProbe(request: () => Promise<unknown>, periodMs = 20): { stop: () => Promise<number[]> } {
-  const latencies: number[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    let due = performance.now();
-    while (!stopped) {
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (stopped) break;
-      await request();
-      const done = performance.now();
-      latencies.push(done - due);
-      due += periodMs;
-      while (due < done) {
-        latencies.push(done - due);
-        due += periodMs;
-      }
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await loop;
-      return latencies;
-    },
-  };
-}
-
-/** The p-th percentile (nearest rank) of `xs`. */
-export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
-
-export function median(xs: readonly number[]): number {
-  return percentile(xs, 50);
-}
-
-export const round1 = (x: number): number => Math.round(x * 10) / 10;
-export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+export { median, percentile, round1, round3, startLatencyProbe } from './stats.mjs';

