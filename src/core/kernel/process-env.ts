@@ -7,8 +7,8 @@
  * MALLOC_ARENA_MAX=2: glibc gives each thread that allocates its own malloc arena, up to eight per core,
  * and the core runs many threads (ONNX Runtime's pool, the inference, decode and scan workers); memory freed
  * in one arena is not reused by another, so an analysis's resident memory kept growing after its model had
- * loaded. bench:analyze with the MERT-size pack: peak 1601 MB with glibc's default, 1427 MB with two arenas
- * (after the warm-up 1322 and 1222 MB), at the same speed (0.89 and 0.92 segments/s end to end). Other C
+ * loaded. bench:analyze (the app's path on the built core) with the MERT-size pack: peak 1238 MB with glibc's
+ * default (16 arenas on 2 cores), 1068 MB with two, at the same speed (0.90 and 0.89 segments/s end to end). Other C
  * libraries ignore the variable.
  */
 export const CORE_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };

@@ -171,8 +171,8 @@ export class ModelRuntime {
    * Weights are pre-packed: MLAS keeps a packed copy of every constant MatMul weight beside the original
    * instead of packing it again in every run. For the MERT-size encoder that is ~186 MB more resident memory
    * (its session 661 MB after loading, 475 MB without) for up to 4 % per segment (bench:analyze: best 1.008-1.047
-   * against 1.050 s; the joint analysis peaks at 1427 MB with it, in the core's environment, see
-   * process-env.ts; 1601 MB without that). CLAP's audio tower: 8 % per segment (profiled, interleaved: 124 vs
+   * against 1.050 s; a whole joint analysis, the app's path on the built core, peaks at
+   * 1068 MB with it). CLAP's audio tower: 8 % per segment (profiled, interleaved: 124 vs
    * 114 ms), its copy ~110 MB.
    * Label text encoders (role 'text') have their threads spin: they run a few tokens through
    * large weights while a user waits, so packing the weights again on every run dominates, and so does
