@@ -7,7 +7,7 @@ import {
   refreshEmbeddingIndex,
   type EmbeddingIndex,
 } from '../../src/core/analysis/embedding-index.js';
-import { percentiles, rankScores, scoreTracks } from '../../src/core/analysis/scoring.js';
+import { percentiles, rankInOrder, rankScores, scoreTracks } from '../../src/core/analysis/scoring.js';
 import { rowMatrix, rowMatrixHelper } from '../../src/core/analysis/row-matrix.js';
 import { dot, fromBlob } from '../../src/core/analysis/vectors.js';
 import { seededRandom } from '../../src/core/kernel/random.js';
@@ -215,6 +215,11 @@ describe('ranking', () => {
       expect([...got.order]).toEqual(want.order);
       expect(new Uint32Array(got.percentiles.buffer)).toEqual(new Uint32Array(want.pct.buffer));
       expect(percentiles(scores)).toEqual(got.percentiles);
+      // The same in rank order (what scores-label sends).
+      const inOrder = rankInOrder(scores);
+      expect([...inOrder.order]).toEqual(want.order);
+      expect([...inOrder.sorted]).toEqual(want.order.map((i) => scores[i]));
+      expect([...inOrder.percentiles]).toEqual(want.order.map((i) => got.percentiles[i]));
     }
   });
 

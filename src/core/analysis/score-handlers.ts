@@ -1,7 +1,7 @@
 import { handler, id, int, opt, params, text } from '../kernel/schema.js';
 import { labelVectors } from '../labels/embeddings.js';
 import { getTrack, type Track } from '../tracks/queries.js';
-import { percentileOf, rankScores, scoreTracks } from './scoring.js';
+import { percentileOf, rankInOrder, scoreTracks } from './scoring.js';
 import { trackLabelScores, voteTags } from './song-tags.js';
 import { dot } from './vectors.js';
 import type { ScoringDeps } from './scoring-deps.js';
@@ -99,21 +99,10 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
     // The label's personal model where it is active (better than zero-shot on the user's tags, not off).
     const personal = scoring.personal?.vectorFor(pack.key, label) ?? null;
     const scores = scoreTracks(index, personal?.vector ?? (v as Float32Array));
-    const { order, percentiles: pct } = rankScores(scores);
-    const n = order.length;
-    const ranked: LabelRanking = {
-      trackIds: new Int32Array(n),
-      scores: new Float32Array(n),
-      percentiles: new Float32Array(n),
-      personal: personal !== null,
-    };
-    for (let k = 0; k < n; k++) {
-      const i = order[k] as number;
-      ranked.trackIds[k] = index.trackIds[i] as number;
-      ranked.scores[k] = scores[i] as number;
-      ranked.percentiles[k] = pct[i] as number;
-    }
-    return ranked;
+    const { order, sorted, percentiles } = rankInOrder(scores);
+    const trackIds = new Int32Array(order.length);
+    for (let k = 0; k < order.length; k++) trackIds[k] = index.trackIds[order[k] as number] as number;
+    return { trackIds, scores: sorted, percentiles, personal: personal !== null };
   };
 
   return {

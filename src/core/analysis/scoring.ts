@@ -68,23 +68,42 @@ export interface Ranking {
   percentiles: Float32Array;
 }
 
+/** A label's scores ranked, in rank order: rows best first, their scores, and their library percentiles. */
+export interface RankedScores {
+  order: Int32Array;
+  /** scores[order[k]] at k. */
+  sorted: Float32Array;
+  /** The percentile of order[k] at k. */
+  percentiles: Float32Array;
+}
+
 /**
- * Ranks scores best first and gives each its percentile (see `percentiles`) from the same single sort:
- * a run of equal scores starting at position p of the best-first order has n - p scores at or below it.
+ * Ranks scores best first and gives each its percentile (see `percentiles`) from the same single sort, all in
+ * rank order (what a ranking sends: one pass each, no scattered writes): a run of equal scores starting at
+ * position p of the best-first order has n - p scores at or below it.
  */
-export function rankScores(scores: Float32Array): Ranking {
+export function rankInOrder(scores: Float32Array): RankedScores {
   const n = scores.length;
   const order = bestFirst(scores);
+  const sorted = new Float32Array(n);
+  for (let k = 0; k < n; k++) sorted[k] = scores[order[k] as number] as number;
   const pct = new Float32Array(n);
   let p = 0;
   while (p < n) {
-    const s = scores[order[p] as number] as number;
+    const s = sorted[p] as number;
     let q = p;
-    while (q + 1 < n && scores[order[q + 1] as number] === s) q++;
-    const value = ((n - p) / n) * 100;
-    for (let k = p; k <= q; k++) pct[order[k] as number] = value;
+    while (q + 1 < n && sorted[q + 1] === s) q++;
+    pct.fill(((n - p) / n) * 100, p, q + 1);
     p = q + 1;
   }
+  return { order, sorted, percentiles: pct };
+}
+
+/** Ranks scores best first and gives each row its percentile (rankInOrder's, by row). */
+export function rankScores(scores: Float32Array): Ranking {
+  const { order, percentiles: inOrder } = rankInOrder(scores);
+  const pct = new Float32Array(scores.length);
+  for (let k = 0; k < order.length; k++) pct[order[k] as number] = inOrder[k] as number;
   return { order, percentiles: pct };
 }
 
