@@ -12,6 +12,7 @@ import { decodeSegments, type DecodedSegments } from '../../src/core/audio/decod
 import { fullGrid, planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
 import { ensureRealCorpus, requireFfmpeg, type CorpusFile } from '../support/real-corpus.js';
 import { FIXTURES_DIR } from '../support/library-gen.js';
+import { boxOffset } from '../support/mp4-boxes.js';
 
 let aac: CorpusFile;
 
@@ -47,17 +48,6 @@ function maxDiff(a: DecodedSegments, b: DecodedSegments): number {
     for (let k = 0; k < y.length; k++) m = Math.max(m, Math.abs((s.samples[k] as number) - (y[k] as number)));
   });
   return m;
-}
-
-/** The first byte offset of the top-level box `type`, or -1. */
-function boxOffset(file: Buffer, type: string): number {
-  for (let off = 0; off + 8 <= file.length;) {
-    const size = file.readUInt32BE(off);
-    if (file.toString('latin1', off + 4, off + 8) === type) return off;
-    if (size < 8) return -1;
-    off += size;
-  }
-  return -1;
 }
 
 describe('MP4 AAC decoded by its sample tables', () => {

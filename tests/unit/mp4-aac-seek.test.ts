@@ -22,6 +22,7 @@ import { openByteReader } from '../../src/core/audio/byte-reader.js';
 import { decodeSegments, downmix, type DecodedSegments, type DecodeSegmentsOptions } from '../../src/core/audio/decode.js';
 import { AAC_PREROLL_UNITS, openMp4Aac, openMp4AacSeeker } from '../../src/core/audio/mp4-aac.js';
 import { planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
+import { boxOffset } from '../support/mp4-boxes.js';
 
 const DURATION = 60;
 const SECONDS = 10;
@@ -62,17 +63,6 @@ beforeAll(() => {
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** The first byte offset of the top-level box `type`, or -1. */
-function boxOffset(file: Buffer, type: string): number {
-  for (let off = 0; off + 8 <= file.length;) {
-    const size = file.readUInt32BE(off);
-    if (file.toString('latin1', off + 4, off + 8) === type) return off;
-    if (size < 8) return -1;
-    off += size;
-  }
-  return -1;
-}
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

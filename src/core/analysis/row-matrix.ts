@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { compileKernel, get, I32, kernelModuleBytes, set, simd, uleb, V128 } from '../kernel/wasm-asm.js';
 import { dot } from './vectors.js';
 
 /**
@@ -31,22 +32,6 @@ export interface RowMatrix {
 
 const ROWS = 4;
 
-const uleb = (x: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = x & 0x7f;
-    x >>>= 7;
-    if (x) b |= 0x80;
-    out.push(b);
-  } while (x);
-  return out;
-};
-const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s)];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
 // Locals: the parameters (rows at t, n rows, dim, vector at l, scores at o); then i32 scratch: the row length
 // in bytes, the byte offset in the row, the vector pointer, the rows in this pass, the pointers of rows
 // 1 .. ROWS-1 of the pass; then v128 scratch: per row two float64x2 accumulators (lanes 0,1 and 2,3), the two
@@ -61,10 +46,7 @@ const LB = LA + 1;
 const V = LA + 2;
 const V128_LOCALS = 2 * ROWS + 3;
 
-const get = (x: number): number[] => [0x20, x];
-const set = (x: number): number[] => [0x21, x];
 const i32 = (x: number): number[] => [0x41, ...uleb(x)]; // small non-negative constants only
-const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const v128Load = (offset: number): number[] => simd(0x00, 4, ...uleb(offset));
 const promoteLow = simd(0x5f);
 const f64x2Add = simd(0xf0);
@@ -197,29 +179,22 @@ const body: number[] = [
   0x0b, // end function
 ];
 
-const locals = vec([
-  [I32_LOCALS, I32],
-  [V128_LOCALS, V128],
-]);
-const moduleBytes = Uint8Array.from([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])),
-  // The memory: imported, shared, 0 to 65536 pages.
-  ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x03, 0x00, ...uleb(65_536)]])),
-  ...section(3, vec([[0]])),
-  ...section(7, vec([[...str('dots'), 0x00, 0]])),
-  // One code entry: its size, its locals, its body.
-  ...section(10, vec([[...uleb(locals.length + body.length), ...locals, ...body]])),
-]);
+// The memory: imported, shared, 0 to 65536 pages.
+const moduleBytes = kernelModuleBytes({
+  name: 'dots',
+  params: [I32, I32, I32, I32, I32],
+  memoryLimits: [0x03, 0x00, ...uleb(65_536)],
+  locals: [
+    [I32_LOCALS, I32],
+    [V128_LOCALS, V128],
+  ],
+  body,
+});
 
 let kernel: WebAssembly.Module | null | undefined;
 function kernelModule(): WebAssembly.Module | null {
   if (kernel === undefined) {
-    try {
-      kernel = WebAssembly.validate(moduleBytes) ? new WebAssembly.Module(moduleBytes) : null;
-    } catch {
-      kernel = null;
-    }
+    kernel = compileKernel(moduleBytes);
   }
   return kernel;
 }

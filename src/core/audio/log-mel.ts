@@ -15,6 +15,7 @@
  * The filters and window are the feature extractor's own (read from the loaded one), so the features
  * equal transformers.js's to float rounding (its product accumulates in float32).
  */
+import { compileKernel, F64, get, I32, kernelModuleBytes, set, simd, sleb, uleb, V128 } from '../kernel/wasm-asm.js';
 
 /** What {@link createLogMel} needs from a feature extractor. */
 export interface LogMelConfig {
@@ -113,36 +114,10 @@ function createPowerSpectrum(n: number): (frame: Float64Array, out: Float64Array
 // configuration (its table addresses are constants in the code) computes every frame's log-mel input in
 // one call; JavaScript only pads the waveform into its memory and takes the logarithms.
 
-const uleb = (x: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = x & 0x7f;
-    x >>>= 7;
-    if (x) b |= 0x80;
-    out.push(b);
-  } while (x);
-  return out;
-};
-/** Signed LEB128 (i32.const's immediate). */
-const sleb = (x: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = x & 0x7f;
-    x >>= 7;
-    if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
 const bytesOf = (a: Float64Array | Float32Array): number[] => [...new Uint8Array(a.buffer)];
-const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s)];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 
-const get = (x: number): number[] => [0x20, x];
-const set = (x: number): number[] => [0x21, x];
 const tee = (x: number): number[] => [0x22, x];
 const i32 = (x: number): number[] => [0x41, ...sleb(x)];
-const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const memarg = (align: number, offset: number): number[] => [align, ...uleb(offset)];
 const v128Load = (offset = 0): number[] => simd(0x00, ...memarg(4, offset));
 const v128Store = (offset = 0): number[] => simd(0x0b, ...memarg(4, offset));
@@ -529,29 +504,20 @@ function assembleKernel(
     END, // $frames
     END, // function
   ];
-  const I32 = 0x7f;
-  const F64 = 0x7c;
-  const V128 = 0x7b;
-  const locals = vec([
-    [14, I32],
-    [13, V128],
-    [1, F64],
-  ]);
-  const bytes = Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0]])),
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str('run'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(locals.length + body.length), ...locals, ...body]])),
-  ]);
-  let module: WebAssembly.Module;
-  try {
-    if (!WebAssembly.validate(bytes)) return null;
-    module = new WebAssembly.Module(bytes);
-  } catch {
-    return null;
-  }
+  const module = compileKernel(
+    kernelModuleBytes({
+      name: 'run',
+      params: [I32, I32, I32],
+      memoryLimits: [0x00, 0x01],
+      locals: [
+        [14, I32],
+        [13, V128],
+        [1, F64],
+      ],
+      body,
+    }),
+  );
+  if (!module) return null;
 
   const fill = (memory: ArrayBuffer): void => {
     const f64 = new Float64Array(memory);

@@ -8,6 +8,7 @@
  * (plus a second accumulator); against the JS path's float64 sums that differs by a few float32 roundings
  * of the sum of |products|, about 1e-7 of full scale (tests/unit/resample-kernel.test.ts measures it).
  */
+import { compileKernel, get, I32, kernelModuleBytes, set, simd, uleb, V128 } from '../kernel/wasm-asm.js';
 
 /**
  * Runs the FIR for `count` outputs: output j (from 0) reads tapsPadded float32 at byte address
@@ -32,29 +33,10 @@ export type FirKernel = (
 /** Above this many taps (a very steep filter for an extreme rate ratio) the unrolled body is not built. */
 export const MAX_KERNEL_TAPS = 2048;
 
-const uleb = (x: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = x & 0x7f;
-    x >>>= 7;
-    if (x) b |= 0x80;
-    out.push(b);
-  } while (x);
-  return out;
-};
-const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s)];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
 // Parameters, in FirKernel's order; then the table row pointer and two f32x4 accumulators.
 const [X, TBL, O, C, R, SB, SR, UP, PH, RB, EX, WP, A0, A1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] as const;
 
-const get = (x: number): number[] => [0x20, x];
-const set = (x: number): number[] => [0x21, x];
 const i32 = (x: number): number[] => [0x41, ...uleb(x)]; // small non-negative constants only
-const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const v128Load = (offset: number): number[] => simd(0x00, 0, ...uleb(offset));
 const f32x4Add = simd(0xe4);
 const f32x4Mul = simd(0xe6);
@@ -165,20 +147,17 @@ function kernelBody(blocks: number): number[] {
 
 /** The module's bytes for a filter of `tapsPadded` taps (a positive multiple of 4). */
 export function firModuleBytes(tapsPadded: number): Uint8Array<ArrayBuffer> {
-  const body = kernelBody(tapsPadded / 4);
-  const locals = vec([
-    [1, I32],
-    [2, V128],
-  ]);
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec(new Array<number[]>(11).fill([I32])), 0]])),
-    // The memory: imported, 1 to 65536 pages (one per resampler, grown as inputs need).
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x01, 0x01, ...uleb(65_536)]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str('fir'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(locals.length + body.length), ...locals, ...body]])),
-  ]);
+  // The memory: imported, 1 to 65536 pages (one per resampler, grown as inputs need).
+  return kernelModuleBytes({
+    name: 'fir',
+    params: new Array<number>(11).fill(I32),
+    memoryLimits: [0x01, 0x01, ...uleb(65_536)],
+    locals: [
+      [1, I32],
+      [2, V128],
+    ],
+    body: kernelBody(tapsPadded / 4),
+  });
 }
 
 const modules = new Map<number, WebAssembly.Module | null>();
@@ -188,12 +167,7 @@ export function firModule(tapsPadded: number): WebAssembly.Module | null {
   if (tapsPadded <= 0 || tapsPadded % 4 !== 0 || tapsPadded > MAX_KERNEL_TAPS) return null;
   let m = modules.get(tapsPadded);
   if (m === undefined) {
-    try {
-      const bytes = firModuleBytes(tapsPadded);
-      m = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      m = null;
-    }
+    m = compileKernel(firModuleBytes(tapsPadded));
     modules.set(tapsPadded, m);
   }
   return m;
