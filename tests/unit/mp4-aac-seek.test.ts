@@ -20,7 +20,7 @@ import decode from 'audio-decode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openByteReader } from '../../src/core/audio/byte-reader.js';
 import { decodeSegments, downmix, type DecodedSegments, type DecodeSegmentsOptions } from '../../src/core/audio/decode.js';
-import { AAC_PREROLL_UNITS, openMp4Aac, openMp4AacSeeker } from '../../src/core/audio/mp4-aac.js';
+import { AAC_PREROLL_UNITS, ascRate, openMp4Aac, openMp4AacSeeker } from '../../src/core/audio/mp4-aac.js';
 import { planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
 import { boxOffset } from '../support/mp4-boxes.js';
 
@@ -356,5 +356,22 @@ describe('MP4 AAC windows decoded after a seek', () => {
         signal: controller.signal,
       }),
     ).rejects.toThrow(/cancelled/);
+  });
+});
+
+describe('AudioSpecificConfig sampling frequency', () => {
+  /** An AudioSpecificConfig's first bits, MSB first, padded with zeros to whole bytes. */
+  const bits = (...fields: [number, number][]): Uint8Array => {
+    const all = fields.map(([v, n]) => v.toString(2).padStart(n, '0')).join('');
+    const padded = all.padEnd(Math.ceil(all.length / 8) * 8, '0');
+    return Uint8Array.from({ length: padded.length / 8 }, (_, k) => parseInt(padded.slice(8 * k, 8 * k + 8), 2));
+  };
+  it('reads the index, the explicit 24-bit frequency, and both after an escaped object type', () => {
+    expect(ascRate(bits([2, 5], [4, 4], [2, 4]))).toBe(44100); // AAC LC, 44.1 kHz, stereo
+    expect(ascRate(bits([2, 5], [15, 4], [44056, 24]))).toBe(44056);
+    expect(ascRate(bits([31, 5], [10, 6], [3, 4]))).toBe(48000); // object type 42, escaped
+    expect(ascRate(bits([31, 5], [10, 6], [15, 4], [37800, 24]))).toBe(37800);
+    expect(ascRate(bits([2, 5], [13, 4]))).toBe(0); // reserved index
+    expect(ascRate(new Uint8Array(0))).toBe(0);
   });
 });

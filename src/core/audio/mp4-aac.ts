@@ -295,14 +295,22 @@ const SBR_DELAY = 962;
 /** Sampling frequencies by an AudioSpecificConfig's index (ISO/IEC 14496-3, 1.6.3.4). */
 const ASC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
-/** The AudioSpecificConfig's own sampling frequency (the core's: half the output's with SBR), 0 if unknown. */
-function ascRate(asc: Uint8Array): number {
-  const a0 = asc[0] ?? 0;
-  const a1 = asc[1] ?? 0;
-  let i = ((a0 & 7) << 1) | (a1 >> 7);
-  if (a0 >> 3 === 31) i = (a1 >> 1) & 15; // escaped object type: the index sits 6 bits later
-  if (i === 15) return (((a1 & 0x7f) << 17) | ((asc[2] ?? 0) << 9) | ((asc[3] ?? 0) << 1) | ((asc[4] ?? 0) >> 7)) >>> 0;
-  return ASC_RATES[i] ?? 0;
+/**
+ * The AudioSpecificConfig's own sampling frequency (the core's: half the output's with SBR), 0 if unknown:
+ * a 5-bit object type (31: 6 more bits follow), a 4-bit frequency index, and after index 15 the frequency
+ * itself in 24 bits. Exported for its tests.
+ */
+export function ascRate(asc: Uint8Array): number {
+  if (asc.length < 2) return 0;
+  let bit = 0;
+  const read = (n: number): number => {
+    let v = 0;
+    for (let k = 0; k < n; k++, bit++) v = v * 2 + ((((asc[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) as number);
+    return v;
+  };
+  if (read(5) === 31) read(6);
+  const i = read(4);
+  return i === 15 ? read(24) : (ASC_RATES[i] ?? 0);
 }
 
 /**
