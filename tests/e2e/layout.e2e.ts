@@ -6,10 +6,10 @@
 // tag shortcuts and the shortcuts overlay, toasts (kept clear of the controls, paused on hover), and the
 // first run (focus held, Esc, Skip remembered, counts that agree, an offline install in plain words).
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closedPort } from '../support/electron-mirror.js';
 import { generateLibrary } from '../support/library-gen.js';
 import { TINY_PACK } from '../support/packs.js';
 import { launchApp, type App } from './support/harness.js';
@@ -114,15 +114,6 @@ async function titleWidths(page: Page, list: string): Promise<number[]> {
 
 async function goto(page: Page, view: string): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
-}
-
-/** A local port nothing listens on (fetch refuses well-known ones such as 9 before connecting). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
 }
 
 beforeAll(async () => {

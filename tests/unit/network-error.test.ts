@@ -1,9 +1,9 @@
 // Offline installs: a fetch that cannot reach the hub says so in plain words (and offers the folder/zip
 // install) instead of a raw "getaddrinfo ENOTFOUND huggingface.co".
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/kernel/errors.js';
 import { fetchFailure } from '../../src/core/model/network-error.js';
+import { closedPort } from '../support/electron-mirror.js';
 import { useTempDirs } from '../support/temp.js';
 
 const tempDir = useTempDirs();
@@ -12,15 +12,6 @@ const tempDir = useTempDirs();
 function fetchError(code: string, message: string): Error {
   const cause = Object.assign(new Error(message), { code });
   return new TypeError('fetch failed', { cause });
-}
-
-/** A local port that was free a moment ago and is closed now. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
 }
 
 describe('fetchFailure', () => {
