@@ -112,7 +112,7 @@ async function yardsticks(core: Core): Promise<object> {
   say(
     `roofline ${roofline.gflops} GFLOP/s (${roofline.shapes.map((s) => `${s.shape}: ${s.gflops}`).join(', ')}; other pass ${Math.min(rooflineBefore.gflops, rooflineAfter.gflops)})`,
   );
-  const encoderSecondsPerSegment = { median: median(times), best: Math.min(...times), all: times.map((x) => Math.round(x * 1000) / 1000) };
+  const encoderSecondsPerSegment = { median: median(times), best: Math.min(...times), all: times };
   say(`encoder alone: ${encoderSecondsPerSegment.median.toFixed(3)} s/segment (median), ${encoderSecondsPerSegment.best.toFixed(3)} best`);
   return {
     kind: manifest.kind,
