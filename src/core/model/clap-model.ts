@@ -3,14 +3,15 @@ import type { Tensor } from '@huggingface/transformers';
 import { UserError } from '../kernel/errors.js';
 import { l2normalize, type JointModel } from './joint-model.js';
 import type { PackManifest } from './manifest.js';
+import { embedSentences } from './sentence-embed.js';
 import { onnxFile } from './precision.js';
 import type { ModelRuntime } from './runtime.js';
 
-function rowsOf(t: Tensor, expectDim: number, what: string): Float32Array[] {
+function rowsOf(t: Tensor | { type: 'float32'; data: Float32Array; dims: number[] }, expectDim: number, what: string): Float32Array[] {
   const [n, d] = t.dims as [number, number];
   if (d !== expectDim) throw new UserError(`${what} has ${d} dimensions, the manifest says ${expectDim}`, 'E_PACK_SHAPE');
   // A half-precision export may answer in float16; scores are computed in float32.
-  const data = (t.type === 'float32' ? t.data : t.to('float32').data) as Float32Array;
+  const data = (t.type === 'float32' ? t.data : (t as Tensor).to('float32').data) as Float32Array;
   return Array.from({ length: n }, (_, i) => l2normalize(data.subarray(i * d, (i + 1) * d)));
 }
 
@@ -74,8 +75,8 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
         ? async (texts) => {
             if (texts.length === 0) return [];
             const extractor = await runtime.textPipeline(alignFolder, alignment.dtype);
-            const t = await extractor(texts, { pooling: alignment.pooling, normalize: true });
-            return rowsOf(t, alignment.dim, `${alignFolder}: sentence embeddings`);
+            const t = await embedSentences(extractor, texts, { pooling: alignment.pooling, normalize: true });
+            return rowsOf({ type: 'float32', ...t }, alignment.dim, `${alignFolder}: sentence embeddings`);
           }
         : undefined,
     async encodeFeatures(segments) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
 import type { PackManifest } from './manifest.js';
+import { embedSentences } from './sentence-embed.js';
 import type { ModelRuntime, TensorData } from './runtime.js';
 
 /** A loaded pack: audio segments and label texts into one normalised joint space. */
@@ -142,9 +143,9 @@ export function loadJointModel(dir: string, manifest: PackManifest, runtime: Mod
       if (texts.length === 0) return [];
       const extractor = await runtime.textPipeline(textFolder, manifest.labelEncoder.dtype);
       const prompts = texts.map((t) => template.replace('{}', t));
-      const t = await extractor(prompts, { pooling: manifest.labelEncoder.pooling, normalize: manifest.labelEncoder.normalize });
-      const data = t.data as Float32Array;
-      const [n, d] = t.dims as [number, number];
+      const t = await embedSentences(extractor, prompts, manifest.labelEncoder);
+      const { data } = t;
+      const [n, d] = t.dims;
       if (d !== manifest.labelEncoder.dim)
         throw new UserError(
           `${textFolder}: label embeddings have ${d} dimensions, the manifest says ${manifest.labelEncoder.dim}`,
