@@ -80,21 +80,13 @@ export function createScoreHandlers(deps: ScoreHandlerDeps) {
 
   /**
    * All analysed tracks ranked for a label text, with raw cosine and library percentile. A label never
-   * seen before is encoded first: the encoder runs on ONNX Runtime's threads while this thread brings the
-   * index up to date (the whole load, on the first request after a start).
+   * seen before is encoded first, on this thread (onnxruntime-node runs a session synchronously, in a
+   * setImmediate callback): there is nothing to overlap it with, the scan needs its vector.
    */
   const rankLabel = async (label: string): Promise<LabelRanking> => {
     const { pack } = scoring.models.active();
-    const vector = labelVectors(scoring.db, pack.key, scoring.models.activeModel(), [label]);
-    // A cached vector is there within microtasks; else this waits one turn, in which the encoder starts.
-    const settled = vector.then(
-      () => true,
-      () => true,
-    );
-    const turn = new Promise<false>((resolve) => setImmediate(() => resolve(false)));
-    if (!(await Promise.race([settled, turn]))) scoring.index.get(pack.key); // while the encoder runs
-    const [v] = await vector;
-    // Again after the wait (cheap when nothing changed): a track committed meanwhile is ranked too.
+    const [v] = await labelVectors(scoring.db, pack.key, scoring.models.activeModel(), [label]);
+    // After the encoding (cheap when nothing changed): a track committed meanwhile is ranked too.
     const index = scoring.index.get(pack.key);
     // The label's personal model where it is active (better than zero-shot on the user's tags, not off).
     const personal = scoring.personal?.vectorFor(pack.key, label) ?? null;
