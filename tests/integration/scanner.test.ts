@@ -31,6 +31,7 @@ import { createLogger, type Logger } from '../../src/core/kernel/logger.js';
 import { FIXTURES_DIR, generateLibrary, loadFixtures, stampTitle, uniqueTitle } from '../support/library-gen.js';
 import { useTempDirs } from '../support/temp.js';
 import { wavHeader } from '../support/wav.js';
+import { ffmpeg } from '../support/ffmpeg.js';
 
 const tempDir = useTempDirs();
 
@@ -493,15 +494,6 @@ describe('library folders', () => {
     });
   });
 });
-
-/** Runs ffmpeg (required: .ci/run installs it) to encode a test signal. */
-function ffmpeg(args: string[]): void {
-  try {
-    execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args]);
-  } catch (err) {
-    throw new Error(`ffmpeg failed (apt-get install ffmpeg): ${(err as Error).message}`);
-  }
-}
 
 /**
  * 40 s of stereo audio, written once per run: 5 s of silence (VBR encoders start with a run of

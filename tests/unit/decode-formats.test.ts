@@ -1,26 +1,18 @@
 // Every indexed format decodes, and a window late in the file lines up sample for sample with ffmpeg's
 // decode of the same file (so a window's start in seconds means the same audio as in any player).
 // Files are made with ffmpeg (required: .ci/run installs it) from one 30 s master.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSegments } from '../../src/core/audio/decode.js';
+import { ffmpeg } from '../support/ffmpeg.js';
 
 const RATE = 24000;
 const START = 20;
 const SECONDS = 5;
 
 let dir = '';
-
-function ffmpeg(args: string[]): Buffer {
-  try {
-    return execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { maxBuffer: 1 << 28 });
-  } catch (err) {
-    throw new Error(`ffmpeg failed (apt-get install ffmpeg): ${(err as Error).message}`);
-  }
-}
 
 /** ffmpeg's mono decode of the whole file at RATE, cut to the window (exact, unlike seeking with -ss). */
 function reference(path: string): Float32Array {

@@ -12,7 +12,6 @@
 //   sample-aligned (cross-correlation peak at lag 0).
 //
 // The files are made with ffmpeg's AAC encoder from a tone plus pink noise switched on and off every 4 s.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { decodeSegments, downmix, type DecodedSegments, type DecodeSegmentsOptio
 import { AAC_PREROLL_UNITS, ascRate, openMp4Aac, openMp4AacSeeker } from '../../src/core/audio/mp4-aac.js';
 import { planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
 import { boxOffset } from '../support/mp4-boxes.js';
+import { ffmpeg } from '../support/ffmpeg.js';
 
 const DURATION = 60;
 const SECONDS = 10;
@@ -34,14 +34,6 @@ const PNS_MIN_SNR_DB = 15;
 const PNS_MAX_BAND_DB = 0.25;
 
 let dir = '';
-
-function ffmpeg(args: string[]): void {
-  try {
-    execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args]);
-  } catch (err) {
-    throw new Error(`ffmpeg failed (apt-get install ffmpeg): ${(err as Error).message}`);
-  }
-}
 
 const path = (name: string): string => join(dir, name);
 
