@@ -21,7 +21,8 @@ describe('sentence embeddings pooled outside the pipeline', () => {
         expect(new Uint32Array(got.data.buffer)).toEqual(new Uint32Array((want.data as Float32Array).slice().buffer));
         // One text alone gives its row of the batch (padding changes nothing).
         const one = await embedSentences(extractor, [texts[1] as string], { pooling, normalize });
-        const row = got.data.subarray(got.dims[1], 2 * got.dims[1]);
+        const hidden = got.dims[1] as number;
+        const row = got.data.subarray(hidden, 2 * hidden);
         for (let k = 0; k < row.length; k++) expect(one.data[k]).toBeCloseTo(row[k] as number, 5);
       }
     }

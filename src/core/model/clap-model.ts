@@ -3,15 +3,13 @@ import type { Tensor } from '@huggingface/transformers';
 import { UserError } from '../kernel/errors.js';
 import { l2normalize, type JointModel } from './joint-model.js';
 import type { PackManifest } from './manifest.js';
-import { embedSentences } from './sentence-embed.js';
+import { embedSentences, tensorData } from './sentence-embed.js';
 import { onnxFile } from './precision.js';
-import type { ModelRuntime } from './runtime.js';
+import type { ModelRuntime, TensorData } from './runtime.js';
 
-function rowsOf(t: Tensor | { type: 'float32'; data: Float32Array; dims: number[] }, expectDim: number, what: string): Float32Array[] {
-  const [n, d] = t.dims as [number, number];
+function rowsOf({ data, dims }: TensorData, expectDim: number, what: string): Float32Array[] {
+  const [n, d] = dims as [number, number];
   if (d !== expectDim) throw new UserError(`${what} has ${d} dimensions, the manifest says ${expectDim}`, 'E_PACK_SHAPE');
-  // A half-precision export may answer in float16; scores are computed in float32.
-  const data = (t.type === 'float32' ? t.data : (t as Tensor).to('float32').data) as Float32Array;
   return Array.from({ length: n }, (_, i) => l2normalize(data.subarray(i * d, (i + 1) * d)));
 }
 
@@ -54,12 +52,12 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
       const inputs = clap.features(group);
       if (inputs) {
         const { audio_embeds } = (await clap.audio(inputs)) as { audio_embeds: Tensor };
-        out.push(...rowsOf(audio_embeds, dim, `${folder}: audio_embeds`));
+        out.push(...rowsOf(tensorData(audio_embeds), dim, `${folder}: audio_embeds`));
         continue;
       }
       for (const seg of group) {
         const { audio_embeds } = (await clap.audio((await clap.processor(seg)) as Record<string, Tensor>)) as { audio_embeds: Tensor };
-        out.push(...rowsOf(audio_embeds, dim, `${folder}: audio_embeds`));
+        out.push(...rowsOf(tensorData(audio_embeds), dim, `${folder}: audio_embeds`));
       }
     }
     return out;
@@ -76,7 +74,7 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
             if (texts.length === 0) return [];
             const extractor = await runtime.textPipeline(alignFolder, alignment.dtype);
             const t = await embedSentences(extractor, texts, { pooling: alignment.pooling, normalize: true });
-            return rowsOf({ type: 'float32', ...t }, alignment.dim, `${alignFolder}: sentence embeddings`);
+            return rowsOf(t, alignment.dim, `${alignFolder}: sentence embeddings`);
           }
         : undefined,
     async encodeFeatures(segments) {
@@ -92,7 +90,7 @@ export function loadClapModel(dir: string, manifest: PackManifest, runtime: Mode
         { padding: true, truncation: true },
       ) as Record<string, Tensor>;
       const { text_embeds } = (await clap.text(inputs)) as { text_embeds: Tensor };
-      return rowsOf(text_embeds, dim, `${folder}: text_embeds`);
+      return rowsOf(tensorData(text_embeds), dim, `${folder}: text_embeds`);
     },
   };
 }

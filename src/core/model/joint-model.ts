@@ -144,14 +144,13 @@ export function loadJointModel(dir: string, manifest: PackManifest, runtime: Mod
       const extractor = await runtime.textPipeline(textFolder, manifest.labelEncoder.dtype);
       const prompts = texts.map((t) => template.replace('{}', t));
       const t = await embedSentences(extractor, prompts, manifest.labelEncoder);
-      const { data } = t;
-      const [n, d] = t.dims;
+      const d = t.dims[1];
       if (d !== manifest.labelEncoder.dim)
         throw new UserError(
           `${textFolder}: label embeddings have ${d} dimensions, the manifest says ${manifest.labelEncoder.dim}`,
           'E_PACK_SHAPE',
         );
-      const vectors = Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
+      const vectors = rows(t);
       return manifest.labelEncoder.normalize ? vectors : vectors.map(l2normalize);
     },
   };

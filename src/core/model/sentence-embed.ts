@@ -1,4 +1,10 @@
 import type { FeatureExtractionPipeline, Tensor } from '@huggingface/transformers';
+import type { TensorData } from './runtime.js';
+
+/** A transformers.js tensor's values as float32 (a half-precision export answers in float16) and its shape. */
+export function tensorData(t: Tensor): TensorData {
+  return { data: (t.type === 'float32' ? t.data : t.to('float32').data) as Float32Array, dims: t.dims };
+}
 
 /** How token states become one sentence vector (the manifest's label and alignment encoders). */
 export interface SentencePooling {
@@ -11,20 +17,19 @@ export interface SentencePooling {
  * the values `extractor(texts, { pooling, normalize })` gives, bit for bit (its mean sums in float64 and
  * divides once; its norm sums squares in float32 steps), without its generic pooling, which converted every
  * attention-mask BigInt once per hidden unit: ~0.3 ms of a new label's ~4 ms encoding at 384-d (profiled),
- * on the path a user waits on when typing a mood. One row per text, `dims` [texts, hidden].
+ * on the path a user waits on when typing a mood. One row per text: `dims` [texts, hidden].
  */
 export async function embedSentences(
   extractor: FeatureExtractionPipeline,
   texts: string[],
   { pooling, normalize }: SentencePooling,
-): Promise<{ data: Float32Array; dims: [number, number] }> {
+): Promise<TensorData> {
   const inputs = extractor.tokenizer(texts, { padding: true, truncation: true }) as unknown as Record<string, Tensor>;
   const outputs = (await extractor.model(inputs)) as Record<string, Tensor | undefined>;
   const states = outputs.last_hidden_state ?? outputs.logits ?? outputs.token_embeddings;
   if (!states || states.dims.length !== 3) throw new Error('the label encoder gave no token states');
   const [batch, tokens, hidden] = states.dims as [number, number, number];
-  // A half-precision export answers in float16: pooled in float32.
-  const h = (states.type === 'float32' ? states.data : states.to('float32').data) as Float32Array;
+  const h = tensorData(states).data;
   const out = new Float32Array(batch * hidden);
   if (pooling === 'cls') {
     for (let b = 0; b < batch; b++) out.set(h.subarray(b * tokens * hidden, b * tokens * hidden + hidden), b * hidden);
