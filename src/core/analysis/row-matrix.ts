@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { compileKernel, get, I32, kernelModuleBytes, set, simd, uleb, V128 } from '../kernel/wasm-asm.js';
+import { compileKernel, get, i32, I32, kernelModuleBytes, promoteLow, set, simd, tee, uleb, V128 } from '../kernel/wasm-asm.js';
 import { dot } from './vectors.js';
 
 /**
@@ -46,9 +46,7 @@ const LB = LA + 1;
 const V = LA + 2;
 const V128_LOCALS = 2 * ROWS + 3;
 
-const i32 = (x: number): number[] => [0x41, ...uleb(x)]; // small non-negative constants only
 const v128Load = (offset: number): number[] => simd(0x00, 4, ...uleb(offset));
-const promoteLow = simd(0x5f);
 const f64x2Add = simd(0xf0);
 const f64x2Mul = simd(0xf2);
 const lane = (i: number): number[] => simd(0x21, i);
@@ -113,7 +111,7 @@ const body: number[] = [
     return [...i32(k), ...get(ROW), I32_MUL, ...get(T), I32_ADD, ...get(P(k - 1)), ...i32(k), ...get(M), I32_LT_U, SELECT, ...set(P(k))];
   }),
   ...simd(0x0c, ...new Array<number>(16).fill(0)), // v128.const 0
-  ...range(ROWS).flatMap((k) => [...[0x22, A(k)], ...[0x22, B(k)]]),
+  ...range(ROWS).flatMap((k) => [...tee(A(k)), ...tee(B(k))]),
   0x1a, // drop
   ...i32(0),
   ...set(I),
@@ -143,8 +141,7 @@ const body: number[] = [
   ...get(I),
   ...i32(16),
   I32_ADD,
-  0x22,
-  I, // local.tee i
+  ...tee(I),
   ...get(ROW),
   I32_LT_U,
   0x0d,

@@ -15,7 +15,7 @@
  * The filters and window are the feature extractor's own (read from the loaded one), so the features
  * equal transformers.js's to float rounding (its product accumulates in float32).
  */
-import { compileKernel, F64, get, I32, kernelModuleBytes, set, simd, sleb, uleb, V128 } from '../kernel/wasm-asm.js';
+import { compileKernel, F64, get, i32, I32, kernelModuleBytes, promoteLow, set, simd, tee, uleb, V128 } from '../kernel/wasm-asm.js';
 
 /** What {@link createLogMel} needs from a feature extractor. */
 export interface LogMelConfig {
@@ -116,14 +116,11 @@ function createPowerSpectrum(n: number): (frame: Float64Array, out: Float64Array
 
 const bytesOf = (a: Float64Array | Float32Array): number[] => [...new Uint8Array(a.buffer)];
 
-const tee = (x: number): number[] => [0x22, x];
-const i32 = (x: number): number[] => [0x41, ...sleb(x)];
 const memarg = (align: number, offset: number): number[] => [align, ...uleb(offset)];
 const v128Load = (offset = 0): number[] => simd(0x00, ...memarg(4, offset));
 const v128Store = (offset = 0): number[] => simd(0x0b, ...memarg(4, offset));
 const v128Const = (a: number, b: number): number[] => simd(0x0c, ...bytesOf(Float64Array.of(a, b)));
 const load64Zero = (offset = 0): number[] => simd(0x5d, ...memarg(3, offset));
-const promoteLow = simd(0x5f);
 const swap = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7); // (re, im) -> (im, re)
 const lane = (i: number): number[] => simd(0x21, i);
 const [F64X2_ADD, F64X2_SUB, F64X2_MUL, V128_XOR] = [simd(0xf0), simd(0xf1), simd(0xf2), simd(0x51)];

@@ -8,7 +8,7 @@
  * (plus a second accumulator); against the JS path's float64 sums that differs by a few float32 roundings
  * of the sum of |products|, about 1e-7 of full scale (tests/unit/resample-kernel.test.ts measures it).
  */
-import { compileKernel, get, I32, kernelModuleBytes, set, simd, uleb, V128 } from '../kernel/wasm-asm.js';
+import { compileKernel, get, i32, I32, kernelModuleBytes, set, simd, tee, uleb, V128 } from '../kernel/wasm-asm.js';
 
 /**
  * Runs the FIR for `count` outputs: output j (from 0) reads tapsPadded float32 at byte address
@@ -36,7 +36,6 @@ export const MAX_KERNEL_TAPS = 2048;
 // Parameters, in FirKernel's order; then the table row pointer and two f32x4 accumulators.
 const [X, TBL, O, C, R, SB, SR, UP, PH, RB, EX, WP, A0, A1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] as const;
 
-const i32 = (x: number): number[] => [0x41, ...uleb(x)]; // small non-negative constants only
 const v128Load = (offset: number): number[] => simd(0x00, 0, ...uleb(offset));
 const f32x4Add = simd(0xe4);
 const f32x4Mul = simd(0xe6);
@@ -97,8 +96,7 @@ function kernelBody(blocks: number): number[] {
     ...get(A0),
     ...highPairToLow,
     ...f32x4Add,
-    0x22,
-    A0, // local.tee a0
+    ...tee(A0),
     ...f32Lane(0),
     ...get(A0),
     ...f32Lane(1),
@@ -122,8 +120,7 @@ function kernelBody(blocks: number): number[] {
     ...get(R),
     ...get(SR),
     I32_ADD,
-    0x22,
-    R, // local.tee r
+    ...tee(R),
     ...get(UP),
     I32_GE_U,
     0x04,

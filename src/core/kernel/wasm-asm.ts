@@ -39,11 +39,16 @@ export const I32 = 0x7f;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
-/** local.get and local.set. */
+/** local.get, local.set and local.tee. */
 export const get = (x: number): number[] => [0x20, x];
 export const set = (x: number): number[] => [0x21, x];
+export const tee = (x: number): number[] => [0x22, x];
+/** i32.const (signed LEB128, right for any value). */
+export const i32 = (x: number): number[] => [0x41, ...sleb(x)];
 /** A SIMD instruction (prefix 0xfd), its opcode and immediates. */
 export const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+/** f64x2.promote_low_f32x4: lanes 0 and 1 of four float32 as two float64. */
+export const promoteLow = simd(0x5f);
 
 /** What a one-function kernel module is made of (see {@link kernelModuleBytes}). */
 export interface KernelModule {
