@@ -9,15 +9,14 @@
 // the page's IPC entry) is issued every 20 ms.
 // Usage: node bench/analyze-app.mjs '<json {kind, dataDir}>'. Progress on stderr, one JSON object last on stdout.
 import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
+
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { percentile, round1, startLatencyProbe } from './stats.mjs';
+import { loadAverage as load, percentile, round1, startLatencyProbe } from './stats.mjs';
 
 /** @type {{ kind: string; dataDir: string }} */
 const args = JSON.parse(process.argv[2] ?? '{}');
 const say = (/** @type {string} */ s) => process.stderr.write(`[${args.kind}] ${s}\n`);
-const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const built = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'out', 'main');
 const entry = join(built, 'core-node.js');
 if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx electron-vite build\` (npm run bench:analyze does)`);

@@ -10,7 +10,7 @@
 // Usage: tsx bench/analyze-pack.ts '<json {mode, kind, packDir, libDir?, dataDir, rooflineModels?, encoderRuns?}>'
 // Prints progress on stderr and one JSON object as its last stdout line.
 import { rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
+
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tensor } from '@huggingface/transformers';
@@ -19,7 +19,8 @@ import { normalizeSegment } from '../src/core/model/joint-model.js';
 import { clapAudioBatch } from '../src/core/model/clap-model.js';
 import { DEFAULT_POLICY } from '../src/core/audio/segments.js';
 import { readManifest } from '../src/core/model/files.js';
-import { measureRoofline, median, type RooflineModel, type RooflineResult } from './yardsticks.js';
+import { loadAverage as load, median } from './stats.mjs';
+import { measureRoofline, type RooflineModel, type RooflineResult } from './yardsticks.js';
 
 interface Args {
   mode: 'yardsticks' | 'prepare';
@@ -33,7 +34,6 @@ interface Args {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const say = (s: string): boolean => process.stderr.write(`[${args.kind}] ${s}\n`);
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
 /** A test signal with some structure (the encoders' cost does not depend on it). */
 function segment(samples: number, rate: number): Float32Array {

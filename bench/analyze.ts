@@ -25,14 +25,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coreProcessEnv } from '../src/core/kernel/process-env.js';
 import { countFileFlops } from '../src/core/model/onnx-flops.js';
 import { ARTIST_STAMP_LENGTH, artistStamper, ensureRealCorpus, type CorpusFile } from '../tests/support/real-corpus.js';
-import { median, round1, round3, writeRooflineModels, type RooflineResult } from './yardsticks.js';
+import { loadAverage as load, median, round1, round3 } from './stats.mjs';
+import { writeRooflineModels, type RooflineResult } from './yardsticks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -266,7 +267,6 @@ function runChild<T>(args: { mode: string } & Record<string, unknown>): Promise<
   });
 }
 
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 const loadAtStart = load();
 const started = performance.now();
 const packDirs = Object.fromEntries(KINDS.map((k) => [k, ensurePack(k)])) as Record<'joint' | 'clap', string>;

@@ -19,7 +19,7 @@
 // Prints a summary and, as its last line, one JSON object with the figures.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ import { AUDIO_EXTENSIONS } from '../src/core/library/formats.js';
 import { defaultProbeWorkers } from '../src/core/library/probe-pool.js';
 import type { ScanResult } from '../src/core/library/scanner.js';
 import { ARTIST_STAMP_LENGTH, artistStamper, ensureRealCorpus, type CorpusFile } from '../tests/support/real-corpus.js';
+import { loadAverage as load } from './stats.mjs';
 
 /** Relative share of the library per corpus format (lossy formats dominate, lossless ones are all present). */
 const WEIGHTS: Record<string, number> = {
@@ -83,8 +84,6 @@ function freeBytes(path: string): number {
   const s = statfsSync(path);
   return s.bavail * s.bsize;
 }
-
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,

@@ -4,3 +4,4 @@ export function percentile(xs: readonly number[], p: number): number;
 export function median(xs: readonly number[]): number;
 export const round1: (x: number) => number;
 export const round3: (x: number) => number;
+export function loadAverage(): number[];

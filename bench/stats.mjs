@@ -1,5 +1,15 @@
 // Statistics the benches share, in plain JavaScript: bench/analyze-app.mjs runs in a process without tsx
 // (the app's path on the built core), and the TypeScript benches import the same functions (stats.d.mts).
+import { loadavg } from 'node:os';
+
+/**
+ * The load averages (1, 5, 15 minutes) to two decimals: every bench records them, so a figure measured on a busy
+ * machine says so.
+ * @returns {number[]}
+ */
+export function loadAverage() {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
+}
 
 /**
  * Issues `request` every `periodMs` (one at a time, as a page polling the core does) until stopped and

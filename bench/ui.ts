@@ -28,7 +28,7 @@
 // Last line: one JSON object with the figures. Build first: npx electron-vite build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
@@ -38,6 +38,7 @@ import { seededRandom } from '../src/core/kernel/random.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/support/harness.js';
 import { browserBridgeScript, RENDERER_DIR, startTestServer } from '../tests/e2e/support/test-server.js';
 import { writeLongMp3 } from '../tests/support/long-mp3.js';
+import { loadAverage as load } from './stats.mjs';
 
 const count = Number(process.argv[2] ?? 50_000);
 const DIM = 512;
@@ -85,8 +86,6 @@ function stats(deltas: number[]): FrameStats {
     over50: s.filter((d) => d > 50).length,
   };
 }
-
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
 /** Page-side helpers: requests in flight (the app at rest) and the first row's arrival. */
 const PAGE_SCRIPT = `

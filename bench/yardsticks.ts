@@ -75,5 +75,3 @@ export async function measureRoofline(
   }
   return { gflops: Math.max(...shapes.map((s) => s.gflops)), shapes };
 }
-
-export { median, percentile, round1, round3, startLatencyProbe } from './stats.mjs';

@@ -17,13 +17,14 @@
 // Last line: one JSON object.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rowMatrixHelper } from '../src/core/analysis/row-matrix.js';
 import { commitTrackAnalysis, trackSegments } from '../src/core/analysis/store.js';
 import { createCore } from '../src/core/index.js';
 import { l2normalize } from '../src/core/model/joint-model.js';
+import { loadAverage as load } from './stats.mjs';
 
 const TRACKS = Number(process.argv[2] ?? 10_000);
 const SEGMENTS = 20;
@@ -53,8 +54,6 @@ const NEW_LABELS = [
   'warm sunday kitchen',
 ];
 const ENCODE_ONLY = ['soft grey afternoon', 'loud red morning', 'slow blue night', 'gentle autumn road', 'wild electric storm'];
-
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 
 /** CPU time of the whole machine (all cores) and of this process, to tell how much else was running. */
 function cpuClock(): { total: number; idle: number; own: number } {
