@@ -5,7 +5,7 @@
 // rows' records are fetched by id as they come into view. Filters the core does not offer (artist,
 // genre, year, analysed) load the query once and filter here.
 import { getBridge } from './bridge.js';
-import type { Track } from './types.js';
+import type { LabelRanking, Track } from './types.js';
 
 /** Columns tracks-list sorts by. */
 export type ColumnSort = 'title' | 'artist' | 'album' | 'year' | 'duration' | 'genre' | 'path' | 'addedAt' | 'status';
@@ -69,19 +69,12 @@ function matchesYear(year: number | null, wanted: string): boolean {
   return year !== null && String(year) === w;
 }
 
-/** A label's ranking as the core sends it (scores-label): best first, as columns. */
-interface RankedColumns {
-  trackIds: Int32Array;
-  scores: Float32Array;
-  percentiles: Float32Array;
-}
-
 /**
  * The table's rows of a label sort: the ranking's columns kept to the tracks in `keep` (when a filter the
  * core does not offer applies), best first when descending (the ranking's own order), else reversed.
  */
 function rankedColumns(
-  r: RankedColumns,
+  r: LabelRanking,
   descending: boolean,
   keep: Map<number, Track> | null,
 ): { ids: Int32Array; scores: Float32Array; percentiles: Float32Array } {

@@ -7,6 +7,8 @@ export type Track = HandlerResult<'tracks-list'>['tracks'][number];
 export type TrackScores = HandlerResult<'scores-track'>;
 /** One label of a vocabulary. */
 export type LabelEntry = HandlerResult<'labels-list'>[number];
+/** A label's ranking as scores-label sends it: best first, as columns (track ids, scores, percentiles). */
+export type LabelRanking = HandlerResult<'scores-label'>;
 /** A track ranked for a label. */
 export type RankedTrack = HandlerResult<'scores-top'>[number];
 /** An installed model pack. */
