@@ -72,7 +72,6 @@ async function app(core) {
       embedSeconds: round1((after.embedMs - before.embedMs) / 1000),
       decodeWaitSeconds: round1((after.decodeWaitMs - before.decodeWaitMs) / 1000),
       encoderInWorker: after.encoderInWorker,
-      encoderLanes: after.encoderLanes,
       decodeWorkers: after.decodeWorkers,
     },
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

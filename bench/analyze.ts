@@ -17,14 +17,9 @@
 //   as the app does with the library scanned and the pack installed (by a third process before it): one
 //   warm-up track, then `analysis-start` (quick policy) over the other N tracks with a trivial request every 20 ms.
 // The yardsticks are measured before the analysis and again after it (the VM's speed drifts over minutes), as one.
-// The encoder alone runs as the app runs it: where the app embeds in several encoder lanes (sessions side by
-// side in worker threads, src/core/analysis/inference.ts: CLAP on 2 cores) in as many lanes at once, and in one
-// session on all threads as well; the faster way counts.
 // encoderGflops = the encoder's FLOPs per segment over its best time of N runs (best of N, like the roofline);
 // pipelineToEncoder = end-to-end segments/s over the encoder alone's median segments/s; detail.pipeline says
 // where the end-to-end time went (the share the encoder was embedding, and its rate meanwhile).
-// The library has 36 tracks by default: CLAP analyses 12 in about 5 s, where the start (the first decode) and
-// the end (the last track alone in its lane) weigh ~10 %; a user's library is thousands.
 // Targets: encoderToRoofline >= 0.75 (joint/MERT), >= 0.5 (CLAP); pipelineToEncoder >= 0.9; peakRssMB < 1500;
 // p99RequestLatencyMs < 50. The last line printed is one JSON object with the figures.
 import { execFileSync, spawn } from 'node:child_process';
@@ -48,7 +43,7 @@ const python = existsSync(venvPython) ? venvPython : 'python3';
 
 const { values: flags } = parseArgs({
   options: {
-    tracks: { type: 'string', default: '36' },
+    tracks: { type: 'string', default: '12' },
     kinds: { type: 'string', default: 'joint,clap' },
     'encoder-runs': { type: 'string' },
   },
@@ -200,31 +195,13 @@ function packFlops(kind: 'joint' | 'clap', dir: string): { encoder: number; head
   return { encoder: countFileFlops(join(dir, m.audio.encoder), { input_features: [1, 1, frames, pp.feature_size] }).total, head: 0 };
 }
 
-/** Seconds per segment of the encoder alone over N runs. */
-interface PerSegment {
-  median: number;
-  best: number;
-  all: number[];
-}
-
-/** Runs of both sides as one: best and median over all of them. */
-function joinRuns(a: PerSegment, b: PerSegment): PerSegment {
-  const all = [...a.all, ...b.all];
-  return { median: median(all), best: Math.min(...all), all: all.map(round3) };
-}
-
 interface YardstickRun {
   kind: 'joint' | 'clap';
   packId: string;
   threads: number;
   batchSize: number;
   roofline: RooflineResult;
-  /** The encoder alone as the app runs it: in `lanes` sessions side by side when lanes > 1 (inference.ts). */
-  encoderSecondsPerSegment: PerSegment;
-  lanes: number;
-  laneThreads: number;
-  /** With lanes: the encoder alone in one session on all threads as well. */
-  oneSessionSecondsPerSegment?: PerSegment;
+  encoderSecondsPerSegment: { median: number; best: number; all: number[] };
   peakRssMB: number;
   load: Record<string, number[]>;
   /** After {@link bracket}: the roofline measured before and after the analysis. */
@@ -245,7 +222,7 @@ interface AppRun {
   installPeakRssMB?: number;
   rss: { afterWarmupMB: number; peakAfterWarmupMB: number; duringAnalysisMaxMB: number };
   /** Seconds of the timed analysis the encoder spent embedding, and waiting for a decode (AnalysisPipelineInfo). */
-  pipeline: { embedSeconds: number; decodeWaitSeconds: number; encoderInWorker: boolean; encoderLanes: number; decodeWorkers: number };
+  pipeline: { embedSeconds: number; decodeWaitSeconds: number; encoderInWorker: boolean; decodeWorkers: number };
   load: Record<string, number[]>;
 }
 
@@ -256,13 +233,11 @@ interface AppRun {
  * it. The roofline is the better of the two, the encoder's best and median over all its runs.
  */
 function bracket(before: YardstickRun, after: YardstickRun): YardstickRun {
-  const one = before.oneSessionSecondsPerSegment;
-  const oneAfter = after.oneSessionSecondsPerSegment;
+  const all = [...before.encoderSecondsPerSegment.all, ...after.encoderSecondsPerSegment.all];
   return {
     ...before,
     roofline: before.roofline.gflops >= after.roofline.gflops ? before.roofline : after.roofline,
-    encoderSecondsPerSegment: joinRuns(before.encoderSecondsPerSegment, after.encoderSecondsPerSegment),
-    ...(one && oneAfter ? { oneSessionSecondsPerSegment: joinRuns(one, oneAfter) } : {}),
+    encoderSecondsPerSegment: { median: median(all), best: Math.min(...all), all: all.map(round3) },
     peakRssMB: Math.max(before.peakRssMB, after.peakRssMB),
     load: { ...before.load, ...Object.fromEntries(Object.entries(after.load).map(([k, v]) => [`${k}AfterAnalysis`, v])) },
     rooflineBeforeAfter: [before.roofline.gflops, after.roofline.gflops],
@@ -333,11 +308,9 @@ for (const kind of KINDS) {
 const rooflineGflops = Math.max(...runs.map((r) => r.y.roofline.gflops));
 const packs = runs.map(({ y, a, flops }) => {
   // The encoder's capability is its best of N, as the roofline's is (on a shared machine both find the quiet
-  // moments); the end-to-end rate, an average over minutes, is compared with its typical (median) rate. With
-  // encoder lanes, the faster of the app's lanes and one session on all threads counts.
-  const ways = [y.encoderSecondsPerSegment, ...(y.oneSessionSecondsPerSegment ? [y.oneSessionSecondsPerSegment] : [])];
-  const encoderGflops = flops.encoder / 1e9 / Math.min(...ways.map((w) => w.best));
-  const encoderSegmentsPerSecond = 1 / Math.min(...ways.map((w) => w.median));
+  // moments); the end-to-end rate, an average over minutes, is compared with its typical (median) rate.
+  const encoderGflops = flops.encoder / 1e9 / y.encoderSecondsPerSegment.best;
+  const encoderSegmentsPerSecond = 1 / y.encoderSecondsPerSegment.median;
   const segmentsPerSecond = a.segments / a.seconds;
   return {
     kind: a.kind,
@@ -354,11 +327,8 @@ const packs = runs.map(({ y, a, flops }) => {
       encoderGflopPerSegment: round3(flops.encoder / 1e9),
       headGflopPerSegment: round3(flops.head / 1e9),
       encoderSecondsPerSegment: y.encoderSecondsPerSegment,
-      encoderLanes: y.lanes,
-      laneThreads: y.laneThreads,
-      ...(y.oneSessionSecondsPerSegment ? { encoderOneSessionSecondsPerSegment: y.oneSessionSecondsPerSegment } : {}),
       encoderSegmentsPerSecondMedian: round3(encoderSegmentsPerSecond),
-      encoderMedianGflops: round1((flops.encoder * encoderSegmentsPerSecond) / 1e9),
+      encoderMedianGflops: round1(flops.encoder / 1e9 / y.encoderSecondsPerSegment.median),
       roofline: y.roofline,
       rooflineBeforeAfterAnalysis: y.rooflineBeforeAfter,
       threads: y.threads,

@@ -22,12 +22,10 @@ beforeAll(async () => {
 }, 240_000);
 
 /** Runs `f` with MOODSHELF_DECODE_WORKERS and MOODSHELF_INFERENCE_WORKER set to `workers`. */
-/** Runs `f` with decode and inference workers on ('1': one decode worker, two encoder lanes) or off ('0'). */
 async function withWorkers<T>(workers: '0' | '1', f: () => Promise<T>): Promise<T> {
-  const names = ['MOODSHELF_DECODE_WORKERS', 'MOODSHELF_INFERENCE_WORKER', 'MOODSHELF_ENCODER_LANES'];
+  const names = ['MOODSHELF_DECODE_WORKERS', 'MOODSHELF_INFERENCE_WORKER'];
   const before = names.map((n) => process.env[n]);
   for (const n of names) process.env[n] = workers;
-  if (workers === '1') process.env.MOODSHELF_ENCODER_LANES = '2';
   try {
     return await f();
   } finally {
@@ -68,8 +66,7 @@ describe('analysis pipeline', () => {
     expect(inWorkers.report).toMatchObject({
       analyzed: FORMATS.length,
       failed: 0,
-      // Two tracks embedded at once, in two inference workers: the same vectors as one at a time in this thread.
-      pipeline: { decodeWorkers: 1, decodedInWorkers: FORMATS.length, decodedInThread: 0, encoderInWorker: true, encoderLanes: 2 },
+      pipeline: { decodeWorkers: 1, decodedInWorkers: FORMATS.length, decodedInThread: 0, encoderInWorker: true },
     });
     expect(inWorkers.report.requests).toBeGreaterThan(20);
     // The core's thread is busy only a few per cent of the time (measured 0.05; decoding and embedding in
@@ -92,7 +89,7 @@ describe('analysis pipeline', () => {
     expect(inThread.report).toMatchObject({
       analyzed: FORMATS.length,
       failed: 0,
-      pipeline: { decodeWorkers: 0, decodedInWorkers: 0, encoderInWorker: false, encoderLanes: 1 },
+      pipeline: { decodeWorkers: 0, decodedInWorkers: 0, encoderInWorker: false },
     });
     expect(Object.keys(inWorkers.stored)).toHaveLength(3 * FORMATS.length);
     expect(inWorkers.stored).toEqual(inThread.stored);

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEmbedder, defaultInferenceWorker, encoderLanes, laneThreads, type Embedder } from '../../src/core/analysis/inference.js';
+import { createEmbedder, defaultInferenceWorker, type Embedder } from '../../src/core/analysis/inference.js';
 import { UserError } from '../../src/core/kernel/errors.js';
 import type { Logger } from '../../src/core/kernel/logger.js';
 import { readManifest } from '../../src/core/model/files.js';
@@ -71,68 +71,6 @@ describe('inference worker', () => {
     expect(got.map((v) => [...v])).toEqual(here.map((v) => [...v]));
     // A second call reuses the loaded pack.
     expect(await inWorker.embed(segments(1))).toHaveLength(1);
-  });
-
-  it('embeds as many calls at once as there are lanes, each in a worker of its own', async () => {
-    // A stand-in worker that answers an embedding only once both workers hold one: one lane at a time never
-    // finishes (the test times out).
-    const file = join(tempDir(), 'lane-worker.mjs');
-    writeFileSync(
-      file,
-      `import { parentPort, BroadcastChannel } from 'node:worker_threads';
-const channel = new BroadcastChannel('inference-lanes-test');
-let others = 0;
-let held = null;
-let timer = null;
-const answer = () => {
-  if (!held || others === 0) return;
-  parentPort.postMessage({ id: held.id, vectors: held.segments.map(() => new Float32Array([held.segments.length])) });
-  held = null;
-};
-channel.onmessage = () => { others += 1; answer(); };
-parentPort.on('message', (m) => {
-  if (m.load) return parentPort.postMessage({ id: m.id, loaded: m.load.key });
-  held = m;
-  // Said again and again: the other worker may start later (close() terminates both).
-  timer ??= setInterval(() => channel.postMessage('holding'), 5);
-  channel.postMessage('holding');
-});
-parentPort.postMessage({ ready: true });
-`,
-    );
-    const m = await models();
-    const e = embedder(m, { worker: true, workerFile: file, lanes: 2 });
-    expect(e.lanes()).toBe(2);
-    const [a, b] = await Promise.all([e.embed(segments(1)), e.embed(segments(2))]);
-    expect(a.map((v) => [...v])).toEqual([[1]]);
-    expect(b.map((v) => [...v])).toEqual([[2], [2]]);
-    expect(e.inWorker).toBe(true);
-    expect(m.loads).toBe(0);
-  });
-
-  it('gives small encoders two lanes on two cores or more, sharing out the threads', () => {
-    const before = process.env.MOODSHELF_ENCODER_LANES;
-    try {
-      delete process.env.MOODSHELF_ENCODER_LANES;
-      expect(encoderLanes(109e6, 2)).toBe(2);
-      expect(encoderLanes(377e6, 2)).toBe(1);
-      expect(encoderLanes(109e6, 1)).toBe(1);
-      expect(encoderLanes(0, 8)).toBe(1);
-      process.env.MOODSHELF_ENCODER_LANES = '1';
-      expect(encoderLanes(109e6, 2)).toBe(1);
-      process.env.MOODSHELF_ENCODER_LANES = '3';
-      expect(encoderLanes(377e6, 2)).toBe(3);
-      process.env.MOODSHELF_ENCODER_LANES = '0';
-      expect(encoderLanes(109e6, 2)).toBe(1);
-    } finally {
-      if (before === undefined) delete process.env.MOODSHELF_ENCODER_LANES;
-      else process.env.MOODSHELF_ENCODER_LANES = before;
-    }
-    expect(laneThreads(0, 2, 2)).toBe(1);
-    expect(laneThreads(0, 2, 8)).toBe(4);
-    expect(laneThreads(1, 2, 8)).toBe(1);
-    expect(laneThreads(0, 1, 8)).toBe(0);
-    expect(laneThreads(3, 1, 8)).toBe(3);
   });
 
   it('fails a broken pack with its UserError code, as this thread would', async () => {

@@ -151,13 +151,10 @@ export interface AnalysisPipelineInfo {
   decodedInWorkers: number;
   decodedInThread: number;
   encoderInWorker: boolean;
-  /** Tracks embedded at once for the active pack (encoder lanes, inference.ts); 0 before the first embedding. */
-  encoderLanes: number;
   /**
-   * Since the service started: milliseconds the encoder spent embedding tracks (while any lane embedded), and
-   * milliseconds tracks waited for their decode before they could embed (summed over the tracks in hand; with
-   * one lane, the encoder idle for want of audio). Together they tell a decode-bound pipeline from an encoder
-   * slowed by sharing the cores.
+   * Since the service started: milliseconds the encoder spent embedding tracks, and milliseconds the queue
+   * waited for a track's decode before it could embed (the encoder idle for want of audio). Together they
+   * tell a decode-bound pipeline from an encoder slowed by sharing the cores.
    */
   embedMs: number;
   decodeWaitMs: number;
@@ -191,7 +188,7 @@ export function createAnalysisService(
   let closed = false;
   const watchers = new Set<(p: AnalysisProgress) => void>();
   /** See AnalysisPipelineInfo.embedMs and decodeWaitMs. */
-  const timing = { embedMs: 0, decodeWaitMs: 0, embedding: 0, embedSince: 0 };
+  const timing = { embedMs: 0, decodeWaitMs: 0 };
   /** Started with the first run and kept until close (a worker's start-up costs a fraction of a second). */
   let pool: DecodePool | null = null;
   const decodePool = (): DecodePool => (pool ??= createDecodePool(options.decodeWorkers ?? defaultDecodeWorkers(), log.child('decode')));
@@ -199,13 +196,6 @@ export function createAnalysisService(
   let embedderInstance: Embedder | null = null;
   const embedder = (): Embedder =>
     (embedderInstance ??= createEmbedder(models, log.child('inference'), { worker: options.inferenceWorker ?? defaultInferenceWorker() }));
-  const embedderLanes = (): number => {
-    try {
-      return embedderInstance?.lanes() ?? 0;
-    } catch {
-      return 0;
-    }
-  };
   const progress = throttle<AnalysisProgress>((p) => {
     events.emit('analysis-progress', p);
     for (const w of watchers) {
@@ -329,14 +319,9 @@ export function createAnalysisService(
     if (prepared.kind !== 'decoded') return;
     const { decoded, todo } = prepared;
     // The samples go to the inference worker (transferred): only the windows' specs are used below.
-    // Encoder time counts while any lane embeds (lanes overlap).
-    if (timing.embedding++ === 0) timing.embedSince = performance.now();
-    let vectors: Float32Array[];
-    try {
-      vectors = await embedder().embed(decoded.segments.map((s) => s.samples));
-    } finally {
-      if (--timing.embedding === 0) timing.embedMs += performance.now() - timing.embedSince;
-    }
+    const embedStart = performance.now();
+    const vectors = await embedder().embed(decoded.segments.map((s) => s.samples));
+    timing.embedMs += performance.now() - embedStart;
     if (signal.aborted) return;
     commitTrackAnalysis(
       db,
@@ -350,10 +335,9 @@ export function createAnalysisService(
 
   /**
    * One run of the queue as a pipeline: up to AHEAD_TRACKS claimed tracks are decoded (in decode workers)
-   * while the encoder embeds the tracks in hand (one per encoder lane: inference.ts), so it rarely waits for
-   * audio and this thread stays free for requests. Each track keeps its lease renewed until it is committed
-   * or dropped. A pause lets the tracks in hand finish; a pause, cancel or close drops the tracks claimed
-   * ahead (their decodes stop, their leases go back).
+   * while the encoder embeds the current one, so it rarely waits for audio and this thread stays free for
+   * requests. Tracks finish in claim order; each keeps its lease renewed until it is committed or dropped.
+   * A pause, cancel or close drops the tracks claimed ahead (their decodes stop, their leases go back).
    */
   const run = async (): Promise<AnalysisSummary> => {
     const key = activeKey();
@@ -364,18 +348,14 @@ export function createAnalysisService(
     abort = new AbortController();
     const signal = abort.signal;
     const ahead: Claimed[] = [];
-    /** The tracks being embedded (claimed, not in `ahead` any more), one per encoder lane at most. */
-    const inHand = new Map<Claimed, Promise<void>>();
-    /** Set when a track finds the whole run must stop (a broken pack). */
-    let stop = false;
+    /** The track being embedded (claimed, not in `ahead` any more). */
+    let inHand: Claimed | null = null;
     let drained = false;
-    /** When the last track finished: the progress rate counts the time between finishes (lanes overlap). */
-    let lastDone = 0;
     const fill = (): void => {
       while (key && !drained && !signal.aborted && !closed && state === 'running') {
         const waiting = ahead.reduce((n, c) => n + c.segments, 0);
         if (ahead.length >= AHEAD_TRACKS || (ahead.length > 0 && waiting >= AHEAD_SEGMENTS)) return;
-        const next = claim(key, skip, [...inHand.keys(), ...ahead], signal);
+        const next = claim(key, skip, inHand ? [inHand, ...ahead] : ahead, signal);
         if (!next) {
           drained = true;
           return;
@@ -395,61 +375,14 @@ export function createAnalysisService(
         log.warn('could not release analysis leases', { err: errorMessage(err) });
       }
     };
-    /** Embeds and commits one track, then counts it; sets `stop` when the pack is broken. */
-    const analyzeOne = async (item: Claimed): Promise<void> => {
-      const t0 = Date.now();
-      const segmentsBefore = summary.segments;
-      try {
-        await finishTrack(key as string, item, signal);
-        if (signal.aborted) return;
-        const failedNow = db.prepare('SELECT error FROM analysis_failures WHERE track_id = ? AND pack_key = ?').get(item.trackId, key) as
-          { error: string } | undefined;
-        if (failedNow) noteFailure(item.trackId, failedNow.error);
-        else summary.analyzed += 1;
-        events.emit('analysis-track-done', { trackId: item.trackId, ok: !failedNow, error: failedNow?.error ?? null });
-      } catch (err) {
-        if (signal.aborted) return;
-        if (err instanceof UserError && err.code.startsWith('E_PACK')) {
-          // The pack itself is broken: every track would fail the same way, so stop and say why.
-          summary.error ??= err.message;
-          if (!stop) log.error('analysis stopped: the model pack failed', { err: err.message });
-          stop = true;
-          return;
-        }
-        const reason = describeAnalysisError(err);
-        recordAnalysisFailure(db, item.trackId, key as string, reason);
-        noteFailure(item.trackId, reason);
-        skip.add(item.trackId);
-        events.emit('analysis-track-done', { trackId: item.trackId, ok: false, error: reason });
-        log.warn('analysis failed for a track', { trackId: item.trackId, reason });
-      } finally {
-        inHand.delete(item);
-        item.release();
-        const now = Date.now();
-        const ms = now - Math.max(t0, lastDone);
-        lastDone = now;
-        busyMs += ms;
-        const done = summary.segments - segmentsBefore;
-        if (done > 0 && ms > 0)
-          segmentsPerSecond = segmentsPerSecond === 0 ? done / (ms / 1000) : 0.7 * segmentsPerSecond + 0.3 * (done / (ms / 1000));
-        const next = inHand.keys().next();
-        current = next.done || next.value.title === null ? null : { id: next.value.trackId, title: next.value.title };
-        progress.push(status());
-      }
-    };
-    /** Waits for the tracks in hand to finish (all of them, or until fewer than `below` remain). */
-    const settle = async (below = 1): Promise<void> => {
-      while (inHand.size >= below && inHand.size > 0) await Promise.race(inHand.values());
-    };
     try {
-      while (key && !closed && !stop) {
+      while (key && !closed) {
         if (state === 'paused') {
-          // The tracks in hand finish; those claimed ahead go back to the queue while paused.
-          await settle();
+          // Give the tracks claimed ahead back to the queue while paused.
           dropAhead();
           progress.push(status());
           progress.flush();
-          if (state === 'paused' && !closed && !signal.aborted) await new Promise<void>((r) => (resumeWaiter = r));
+          await new Promise<void>((r) => (resumeWaiter = r));
           continue;
         }
         if (signal.aborted) break;
@@ -457,25 +390,51 @@ export function createAnalysisService(
         if (ahead.length === 0) drained = false;
         fill();
         const item = ahead.shift();
-        if (!item) {
-          if (inHand.size === 0) break;
-          // The last tracks are in hand: once one finishes, the queue may have been given more.
-          await settle(inHand.size);
-          continue;
-        }
-        if (inHand.size === 0) current = item.title === null ? null : { id: item.trackId, title: item.title };
-        inHand.set(item, analyzeOne(item));
+        if (!item) break;
+        inHand = item;
         fill();
-        // One track per encoder lane in hand (the embedder says how many run at once for the active pack).
-        await settle(Math.max(1, embedder().lanes()));
+        const t0 = Date.now();
+        const segmentsBefore = summary.segments;
+        current = item.title === null ? null : { id: item.trackId, title: item.title };
+        try {
+          await finishTrack(key, item, signal);
+          if (signal.aborted) break;
+          const failedNow = db.prepare('SELECT error FROM analysis_failures WHERE track_id = ? AND pack_key = ?').get(item.trackId, key) as
+            { error: string } | undefined;
+          if (failedNow) noteFailure(item.trackId, failedNow.error);
+          else summary.analyzed += 1;
+          events.emit('analysis-track-done', { trackId: item.trackId, ok: !failedNow, error: failedNow?.error ?? null });
+        } catch (err) {
+          if (signal.aborted) break;
+          if (err instanceof UserError && err.code.startsWith('E_PACK')) {
+            // The pack itself is broken: every track would fail the same way, so stop and say why.
+            summary.error = err.message;
+            log.error('analysis stopped: the model pack failed', { err: err.message });
+            break;
+          }
+          const reason = describeAnalysisError(err);
+          recordAnalysisFailure(db, item.trackId, key, reason);
+          noteFailure(item.trackId, reason);
+          skip.add(item.trackId);
+          events.emit('analysis-track-done', { trackId: item.trackId, ok: false, error: reason });
+          log.warn('analysis failed for a track', { trackId: item.trackId, reason });
+        } finally {
+          inHand = null;
+          item.release();
+          const ms = Date.now() - t0;
+          busyMs += ms;
+          const done = summary.segments - segmentsBefore;
+          if (done > 0 && ms > 0)
+            segmentsPerSecond = segmentsPerSecond === 0 ? done / (ms / 1000) : 0.7 * segmentsPerSecond + 0.3 * (done / (ms / 1000));
+          current = null;
+        }
+        progress.push(status());
       }
-      await settle();
     } finally {
-      for (const c of [...inHand.keys(), ...ahead.splice(0)]) {
+      for (const c of [...(inHand ? [inHand] : []), ...ahead.splice(0)]) {
         c.abort.abort();
         c.release();
       }
-      await Promise.allSettled(inHand.values());
       try {
         releaseLeases(db, leaseOwner);
       } catch (err) {
@@ -568,7 +527,6 @@ export function createAnalysisService(
         decodedInWorkers: pool?.stats.inWorkers ?? 0,
         decodedInThread: pool?.stats.inThread ?? 0,
         encoderInWorker: embedderInstance?.inWorker ?? false,
-        encoderLanes: embedderLanes(),
         embedMs: Math.round(timing.embedMs),
         decodeWaitMs: Math.round(timing.decodeWaitMs),
       };
