@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadAverage as load, percentile, round1, startLatencyProbe } from './stats.mjs';
+import { loadAverage as load, percentile, round1, round3, startLatencyProbe } from './stats.mjs';
 
 /** @type {{ kind: string; dataDir: string }} */
 const args = JSON.parse(process.argv[2] ?? '{}');
@@ -45,10 +45,12 @@ async function app(core) {
     return core.invokeUntrusted('analysis-status', []);
   });
   const before = core.context.analysis.pipeline();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await core.invoke('analysis-start', { policy: 'quick' });
   const summary = await core.run('analysis-wait');
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const after = core.context.analysis.pipeline();
   const latencies = await probe.stop();
   if (summary.failed > 0 || summary.error) say(`FAILURES: ${JSON.stringify(summary.failures.slice(0, 5))} ${summary.error ?? ''}`);
@@ -67,12 +69,16 @@ async function app(core) {
       p99Ms: round1(percentile(latencies, 99)),
       maxMs: round1(Math.max(...latencies)),
     },
-    /** Where the time went: seconds the encoder was embedding, and seconds it waited for a decode. */
+    /** Where the time went: seconds the encoder was embedding, and seconds it waited for a decode; CPU seconds. */
     pipeline: {
       embedSeconds: round1((after.embedMs - before.embedMs) / 1000),
       decodeWaitSeconds: round1((after.decodeWaitMs - before.decodeWaitMs) / 1000),
       encoderInWorker: after.encoderInWorker,
       decodeWorkers: after.decodeWorkers,
+      // CPU of the whole process (every thread) during the timed analysis, and of the decode workers' threads.
+      cpuSeconds: round3((cpu.user + cpu.system) / 1e6),
+      decodeCpuSeconds:
+        after.decodeCpuMs === null || before.decodeCpuMs === null ? null : round3((after.decodeCpuMs - before.decodeCpuMs) / 1000),
     },
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     /** Where the memory goes: RSS once the warm-up track is done (the model loaded), the peak until then, and the

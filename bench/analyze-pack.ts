@@ -101,11 +101,15 @@ async function yardsticks(core: Core): Promise<object> {
   const loadBeforeEncoder = load();
   await runEncoder();
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await runEncoder();
     times.push((performance.now() - t) / 1000 / batch);
   }
+  const cpu = process.cpuUsage(cpu0);
+  // CPU of this process (the encoder's threads; nothing else runs meanwhile) per segment.
+  const encoderCpuSecondsPerSegment = (cpu.user + cpu.system) / 1e6 / (runs * batch);
   const rooflineAfter = await roofline2();
   await Promise.all([...defaults.values()].map((p) => p.then((x) => x.release())));
   const roofline = rooflineBefore.gflops >= rooflineAfter.gflops ? rooflineBefore : rooflineAfter;
@@ -121,6 +125,7 @@ async function yardsticks(core: Core): Promise<object> {
     batchSize: batch,
     roofline,
     encoderSecondsPerSegment,
+    encoderCpuSecondsPerSegment,
     /** This process: the roofline models and the encoder's session, nothing else of the app. */
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     load: { beforeRoofline: loadBeforeRoofline, beforeEncoder: loadBeforeEncoder, after: load() },

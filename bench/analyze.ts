@@ -205,6 +205,8 @@ interface YardstickRun {
   batchSize: number;
   roofline: RooflineResult;
   encoderSecondsPerSegment: { median: number; best: number; all: number[] };
+  /** CPU seconds (all the encoder's threads) per segment of the encoder alone; after {@link bracket}, both sides' mean. */
+  encoderCpuSecondsPerSegment: number;
   peakRssMB: number;
   load: Record<string, number[]>;
   /** After {@link bracket}: the roofline measured before and after the analysis. */
@@ -225,7 +227,15 @@ interface AppRun {
   installPeakRssMB?: number;
   rss: { afterWarmupMB: number; peakAfterWarmupMB: number; duringAnalysisMaxMB: number };
   /** Seconds of the timed analysis the encoder spent embedding, and waiting for a decode (AnalysisPipelineInfo). */
-  pipeline: { embedSeconds: number; decodeWaitSeconds: number; encoderInWorker: boolean; decodeWorkers: number };
+  pipeline: {
+    embedSeconds: number;
+    decodeWaitSeconds: number;
+    encoderInWorker: boolean;
+    decodeWorkers: number;
+    /** CPU seconds of the app's process during the timed analysis, and of its decode workers (null: unknown). */
+    cpuSeconds: number;
+    decodeCpuSeconds: number | null;
+  };
   load: Record<string, number[]>;
 }
 
@@ -241,6 +251,7 @@ function bracket(before: YardstickRun, after: YardstickRun): YardstickRun {
     ...before,
     roofline: before.roofline.gflops >= after.roofline.gflops ? before.roofline : after.roofline,
     encoderSecondsPerSegment: { median: median(all), best: Math.min(...all), all: all.map(round3) },
+    encoderCpuSecondsPerSegment: (before.encoderCpuSecondsPerSegment + after.encoderCpuSecondsPerSegment) / 2,
     peakRssMB: Math.max(before.peakRssMB, after.peakRssMB),
     load: { ...before.load, ...Object.fromEntries(Object.entries(after.load).map(([k, v]) => [`${k}AfterAnalysis`, v])) },
     rooflineBeforeAfter: [before.roofline.gflops, after.roofline.gflops],
@@ -308,6 +319,32 @@ for (const kind of KINDS) {
   runs.push({ y, a, flops });
 }
 
+/**
+ * Where the cores went during the timed analysis, per segment: CPU milliseconds of the whole process, of the
+ * encoder alone (its yardstick runs), of the decode workers, and the rest (the encoder's extra beside the
+ * others, garbage collection, the app). pipelineToEncoder = ceilingAtFullCores x coresBusy / cores, where
+ * ceilingAtFullCores = cores x the encoder alone's median seconds per segment / the CPU seconds a segment
+ * took end to end: what the ratio would be with every core busy all the time. On 2 cores, when the encoder
+ * alone keeps both busy, no pipeline can hide its decode: the ceiling is below 1 by the decode's share.
+ */
+function cpuAccount(a: AppRun, y: YardstickRun): Record<string, number | null> {
+  const cores = availableParallelism();
+  const perSegmentMs = (seconds: number): number => round1((seconds * 1000) / a.segments);
+  const total = a.pipeline.cpuSeconds;
+  const decode = a.pipeline.decodeCpuSeconds;
+  const encoder = y.encoderCpuSecondsPerSegment * a.segments;
+  return {
+    cores,
+    coresBusy: round3(total / a.seconds),
+    msPerSegment: perSegmentMs(total),
+    encoderAloneMsPerSegment: perSegmentMs(encoder),
+    decodeMsPerSegment: decode === null ? null : perSegmentMs(decode),
+    otherMsPerSegment: perSegmentMs(total - encoder - (decode ?? 0)),
+    encoderAloneCoresBusy: round3(y.encoderCpuSecondsPerSegment / y.encoderSecondsPerSegment.median),
+    ceilingAtFullCores: round3((cores * y.encoderSecondsPerSegment.median * a.segments) / total),
+  };
+}
+
 const rooflineGflops = Math.max(...runs.map((r) => r.y.roofline.gflops));
 const packs = runs.map(({ y, a, flops }) => {
   // The encoder's capability is its best of N, as the roofline's is (on a shared machine both find the quiet
@@ -347,6 +384,7 @@ const packs = runs.map(({ y, a, flops }) => {
         ...a.pipeline,
         encoderBusyShare: round3(a.pipeline.embedSeconds / a.seconds),
         encoderSegmentsPerSecondInPipeline: round3(a.segments / a.pipeline.embedSeconds),
+        cpu: cpuAccount(a, y),
       },
       tracks: a.tracks,
       failed: a.failed,

@@ -158,6 +158,8 @@ export interface AnalysisPipelineInfo {
    */
   embedMs: number;
   decodeWaitMs: number;
+  /** CPU milliseconds the decode workers' threads spent on decodes since the service started (null: unknown, see DecodePool.stats). */
+  decodeCpuMs: number | null;
 }
 
 /** Creates the analysis service. `autoResume` starts a queue left over from a previous run. */
@@ -529,6 +531,7 @@ export function createAnalysisService(
         encoderInWorker: embedderInstance?.inWorker ?? false,
         embedMs: Math.round(timing.embedMs),
         decodeWaitMs: Math.round(timing.decodeWaitMs),
+        decodeCpuMs: pool?.stats.workerCpuMs == null ? null : Math.round(pool.stats.workerCpuMs),
       };
     },
     async close() {

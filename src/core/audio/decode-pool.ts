@@ -22,8 +22,12 @@ export interface DecodeRequest {
   options: DecodeJobOptions;
 }
 
-/** A decode worker's message: it has loaded; a decode's result; or the error decodeSegments threw (message and errno code). */
-export type DecodeReply = { ready: true } | { id: number; result: DecodedSegments } | { id: number; error: string; code?: string };
+/**
+ * A decode worker's message: it has loaded; a decode's result (and the worker thread's CPU milliseconds for
+ * it, where known); or the error decodeSegments threw (message and errno code).
+ */
+export type DecodeReply =
+  { ready: true } | { id: number; result: DecodedSegments; cpuMs?: number } | { id: number; error: string; code?: string };
 
 /** Decodes files' windows, in worker threads where they could start, else in the calling thread. */
 export interface DecodePool {
@@ -33,8 +37,11 @@ export interface DecodePool {
   decode(path: string, specs: SegmentSpec[], options: DecodeJobOptions, signal?: AbortSignal): Promise<DecodedSegments>;
   /** Resolves once every worker has loaded or failed. */
   readonly settled: Promise<void>;
-  /** Decodes answered by workers and in the calling thread so far. */
-  readonly stats: Readonly<{ inWorkers: number; inThread: number }>;
+  /**
+   * Decodes answered by workers and in the calling thread so far, and the CPU milliseconds the workers'
+   * threads spent on their results (null until a worker has told it: Linux only, kernel/thread-cpu.ts).
+   */
+  readonly stats: Readonly<{ inWorkers: number; inThread: number; workerCpuMs: number | null }>;
   /** Stops the workers; decodes still in flight reject. */
   close(): Promise<void>;
 }
@@ -90,7 +97,7 @@ function workerError(message: string, code?: string): Error {
  */
 export function createDecodePool(size: number, log: Logger, options: DecodePoolOptions = {}): DecodePool {
   const slots: Slot[] = [];
-  const stats = { inWorkers: 0, inThread: 0 };
+  const stats: { inWorkers: number; inThread: number; workerCpuMs: number | null } = { inWorkers: 0, inThread: 0, workerCpuMs: null };
   let nextId = 1;
   let closing = false;
   let restarts = 0;
@@ -157,7 +164,10 @@ export function createDecodePool(size: number, log: Logger, options: DecodePoolO
       refresh(slot);
       stats.inWorkers += 1;
       if ('error' in reply) p.reject(workerError(reply.error, reply.code));
-      else p.resolve(reply.result);
+      else {
+        if (reply.cpuMs !== undefined) stats.workerCpuMs = (stats.workerCpuMs ?? 0) + reply.cpuMs;
+        p.resolve(reply.result);
+      }
     });
     worker.on('error', (err) => die(`a decode worker failed: ${errorMessage(err)}`));
     worker.on('exit', (code) => die(`a decode worker exited with code ${code}`));

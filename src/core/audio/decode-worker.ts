@@ -1,9 +1,11 @@
 // Entry of a decode worker thread (see decode-pool.ts): decodes and resamples the windows the pool asks
 // for with decodeSegments, exactly as the core's own thread would, and sends the samples back as
 // transferred ArrayBuffers (no copy). Requests run one at a time in the order they came (the analysis
-// needs the track it asked for first first); an abort message cancels one, running or waiting.
+// needs the track it asked for first first); an abort message cancels one, running or waiting. Each result
+// says how much CPU this thread spent on it (where the platform tells: kernel/thread-cpu.ts).
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../kernel/errors.js';
+import { threadCpuMs } from '../kernel/thread-cpu.js';
 import { decodeSegments } from './decode.js';
 import type { DecodeReply, DecodeRequest } from './decode-pool.js';
 
@@ -12,9 +14,12 @@ const controllers = new Map<number, AbortController>();
 async function answer(request: DecodeRequest, abort: AbortController): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
   try {
     abort.signal.throwIfAborted();
+    const cpuBefore = threadCpuMs();
     const result = await decodeSegments(request.path, request.specs, { ...request.options, signal: abort.signal });
+    const cpuAfter = threadCpuMs();
     const transfer = result.segments.map((s) => s.samples.buffer as ArrayBuffer);
-    return { reply: { id: request.id, result }, transfer };
+    const cpuMs = cpuBefore === null || cpuAfter === null ? undefined : cpuAfter - cpuBefore;
+    return { reply: { id: request.id, result, cpuMs }, transfer };
   } catch (err) {
     const code = err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
     return { reply: { id: request.id, error: errorMessage(err), code }, transfer: [] };
