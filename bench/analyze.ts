@@ -19,7 +19,9 @@
 // The yardsticks are measured before the analysis and again after it (the VM's speed drifts over minutes), as one.
 // encoderGflops = the encoder's FLOPs per segment over its best time of N runs (best of N, like the roofline);
 // pipelineToEncoder = end-to-end segments/s over the encoder alone's median segments/s; detail.pipeline says
-// where the end-to-end time went (the share the encoder was embedding, and its rate meanwhile).
+// where the end-to-end time went (the share the encoder was embedding, and its rate meanwhile), and
+// detail.pipeline.cpu where the CPU went (per segment: the encoder alone's, the decode's, the rest) with the
+// ratio's ceiling were every core busy all the time (cpuAccount).
 // The library has 36 tracks by default: CLAP analyses 12 in about 5 s, where the start (the first decode) and
 // the end weigh several per cent (measured: 0.58-0.62 of the encoder alone over 12 tracks, 0.69-0.71 over 36);
 // a user's library is thousands.
