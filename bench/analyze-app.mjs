@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadAverage as load, percentile, round1, round3, startLatencyProbe } from './stats.mjs';
+import { cpuSecondsSince, loadAverage as load, percentile, round1, round3, startLatencyProbe } from './stats.mjs';
 
 /** @type {{ kind: string; dataDir: string }} */
 const args = JSON.parse(process.argv[2] ?? '{}');
@@ -50,7 +50,7 @@ async function app(core) {
   await core.invoke('analysis-start', { policy: 'quick' });
   const summary = await core.run('analysis-wait');
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = cpuSecondsSince(cpu0);
   const after = core.context.analysis.pipeline();
   const latencies = await probe.stop();
   if (summary.failed > 0 || summary.error) say(`FAILURES: ${JSON.stringify(summary.failures.slice(0, 5))} ${summary.error ?? ''}`);
@@ -76,7 +76,7 @@ async function app(core) {
       encoderInWorker: after.encoderInWorker,
       decodeWorkers: after.decodeWorkers,
       // CPU of the whole process (every thread) during the timed analysis, and of the decode workers' threads.
-      cpuSeconds: round3((cpu.user + cpu.system) / 1e6),
+      cpuSeconds: round3(cpuSeconds),
       decodeCpuSeconds:
         after.decodeCpuMs === null || before.decodeCpuMs === null ? null : round3((after.decodeCpuMs - before.decodeCpuMs) / 1000),
     },

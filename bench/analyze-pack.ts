@@ -19,7 +19,7 @@ import { normalizeSegment } from '../src/core/model/joint-model.js';
 import { clapAudioBatch } from '../src/core/model/clap-model.js';
 import { DEFAULT_POLICY } from '../src/core/audio/segments.js';
 import { readManifest } from '../src/core/model/files.js';
-import { loadAverage as load, median } from './stats.mjs';
+import { cpuSecondsSince, loadAverage as load, median } from './stats.mjs';
 import { measureRoofline, type RooflineModel, type RooflineResult } from './yardsticks.js';
 
 interface Args {
@@ -107,9 +107,8 @@ async function yardsticks(core: Core): Promise<object> {
     await runEncoder();
     times.push((performance.now() - t) / 1000 / batch);
   }
-  const cpu = process.cpuUsage(cpu0);
   // CPU of this process (the encoder's threads; nothing else runs meanwhile) per segment.
-  const encoderCpuSecondsPerSegment = (cpu.user + cpu.system) / 1e6 / (runs * batch);
+  const encoderCpuSecondsPerSegment = cpuSecondsSince(cpu0) / (runs * batch);
   const rooflineAfter = await roofline2();
   await Promise.all([...defaults.values()].map((p) => p.then((x) => x.release())));
   const roofline = rooflineBefore.gflops >= rooflineAfter.gflops ? rooflineBefore : rooflineAfter;

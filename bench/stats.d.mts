@@ -5,3 +5,4 @@ export function median(xs: readonly number[]): number;
 export const round1: (x: number) => number;
 export const round3: (x: number) => number;
 export function loadAverage(): number[];
+export function cpuSecondsSince(start: NodeJS.CpuUsage): number;

@@ -69,3 +69,12 @@ export function median(xs) {
 export const round1 = (x) => Math.round(x * 10) / 10;
 /** @param {number} x */
 export const round3 = (x) => Math.round(x * 1000) / 1000;
+
+/**
+ * CPU seconds of this process (every thread) since `start`, a process.cpuUsage() reading.
+ * @param {NodeJS.CpuUsage} start
+ */
+export function cpuSecondsSince(start) {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1e6;
+}

@@ -29,6 +29,16 @@ export interface DecodeRequest {
 export type DecodeReply =
   { ready: true } | { id: number; result: DecodedSegments; cpuMs?: number } | { id: number; error: string; code?: string };
 
+/**
+ * Decodes answered by workers and in the calling thread so far, and the CPU milliseconds the workers'
+ * threads spent on their results (null until a worker has told it: Linux only, kernel/thread-cpu.ts).
+ */
+export interface DecodeStats {
+  inWorkers: number;
+  inThread: number;
+  workerCpuMs: number | null;
+}
+
 /** Decodes files' windows, in worker threads where they could start, else in the calling thread. */
 export interface DecodePool {
   /** Worker threads running (0: decoding in the calling thread). */
@@ -37,11 +47,7 @@ export interface DecodePool {
   decode(path: string, specs: SegmentSpec[], options: DecodeJobOptions, signal?: AbortSignal): Promise<DecodedSegments>;
   /** Resolves once every worker has loaded or failed. */
   readonly settled: Promise<void>;
-  /**
-   * Decodes answered by workers and in the calling thread so far, and the CPU milliseconds the workers'
-   * threads spent on their results (null until a worker has told it: Linux only, kernel/thread-cpu.ts).
-   */
-  readonly stats: Readonly<{ inWorkers: number; inThread: number; workerCpuMs: number | null }>;
+  readonly stats: Readonly<DecodeStats>;
   /** Stops the workers; decodes still in flight reject. */
   close(): Promise<void>;
 }
@@ -97,7 +103,7 @@ function workerError(message: string, code?: string): Error {
  */
 export function createDecodePool(size: number, log: Logger, options: DecodePoolOptions = {}): DecodePool {
   const slots: Slot[] = [];
-  const stats: { inWorkers: number; inThread: number; workerCpuMs: number | null } = { inWorkers: 0, inThread: 0, workerCpuMs: null };
+  const stats: DecodeStats = { inWorkers: 0, inThread: 0, workerCpuMs: null };
   let nextId = 1;
   let closing = false;
   let restarts = 0;
