@@ -87,9 +87,11 @@ const PACKS = {
     dir: join(tmp, 'mert-random'),
     command: ['-m', 'moodshelf_train', 'export-encoder', '--random-init', '--out'],
     // Until the generator wrote a MiniLM-sized label encoder (6 layers, 30522 distinct tokens) the pack had a 1-layer
-    // one; until its exporter ran the feature encoder as 2-D convolutions (encoder.py Conv2dFeatureEncoder), 1-D ones.
+    // one; until its exporter ran the feature encoder as 2-D convolutions (encoder.py Conv2dFeatureEncoder), 1-D ones;
+    // until it fused attention (onnx_fuse.py), Softmax blocks.
     current: (dir: string) => {
-      if (!encoderHas(join(dir, 'audio', 'encoder.onnx'), 'feature_extractor/convs.')) return false;
+      const encoder = join(dir, 'audio', 'encoder.onnx');
+      if (!encoderHas(encoder, 'feature_extractor/convs.') || !encoderHas(encoder, 'MultiHeadAttention')) return false;
       const cfg = JSON.parse(readFileSync(join(dir, 'label-encoder', 'config.json'), 'utf8')) as {
         num_hidden_layers?: number;
         vocab_size?: number;

@@ -24,6 +24,8 @@ export interface NodeSpec {
   inputs: string[];
   outputs: string[];
   name?: string;
+  /** An operator set other than the default one (e.g. 'com.microsoft'); imported at version 1. */
+  domain?: string;
   attrs?: Record<string, AttrValue>;
 }
 
@@ -149,7 +151,7 @@ function valueInfo(w: Writer, v: ValueSpec): void {
   );
 }
 
-/** The serialised ModelProto (IR version 8, the default domain at `opset`, 17 unless given). */
+/** The serialised ModelProto (IR version 8, the default domain at `opset`, 17 unless given; other domains at 1). */
 export function buildOnnxModel(spec: ModelSpec): Uint8Array {
   const w = new Writer();
   w.int(1, 8);
@@ -162,6 +164,7 @@ export function buildOnnxModel(spec: ModelSpec): Uint8Array {
         nw.string(3, n.name ?? `${n.op}_${i}`);
         nw.string(4, n.op);
         for (const [k, v] of Object.entries(n.attrs ?? {})) nw.message(5, (a) => attribute(a, k, v));
+        if (n.domain) nw.string(7, n.domain);
       }),
     );
     g.string(2, 'graph');
@@ -173,5 +176,11 @@ export function buildOnnxModel(spec: ModelSpec): Uint8Array {
     o.string(1, '');
     o.int(2, spec.opset ?? 17);
   });
+  for (const domain of new Set(spec.nodes.flatMap((n) => (n.domain ? [n.domain] : [])))) {
+    w.message(8, (o) => {
+      o.string(1, domain);
+      o.int(2, 1);
+    });
+  }
   return w.finish();
 }

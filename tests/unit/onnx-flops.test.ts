@@ -160,6 +160,54 @@ describe('FLOPs counted from an ONNX graph', () => {
     expect(countFlops(g, { x: [4, 6], W: [8, 3] }).byKind.attention).toBe(2 * 3 * 3 * 8);
   });
 
+  it('counts a fused MultiHeadAttention as the Q.K^T and P.V it replaces, and ONNX Runtime runs that graph', async () => {
+    // q, k, v = x @ Wq, Wk, Wv [16, 16]; MultiHeadAttention(q, k, v, bias) with 4 heads -> [B, T, 16]
+    const m = buildOnnxModel({
+      initializers: ['Wq', 'Wk', 'Wv']
+        .map((name) => ({ name, dims: [16, 16], float32: ramp(256) }))
+        .concat([{ name: 'bias', dims: [48], float32: ramp(48) }]),
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'Wq'], outputs: ['q'] },
+        { op: 'MatMul', inputs: ['x', 'Wk'], outputs: ['k'] },
+        { op: 'MatMul', inputs: ['x', 'Wv'], outputs: ['v'] },
+        {
+          op: 'MultiHeadAttention',
+          domain: 'com.microsoft',
+          inputs: ['q', 'k', 'v', 'bias'],
+          outputs: ['y'],
+          attrs: { num_heads: 4, scale: { f: 0.5 } },
+        },
+      ],
+      inputs: [{ name: 'x', dims: ['batch', 'sequence', 16] }],
+      outputs: [{ name: 'y', dims: ['batch', 'sequence', 16] }],
+    });
+    for (const [B, T] of [
+      [1, 9],
+      [2, 5],
+    ] as const) {
+      const c = countFlops(parseOnnx(m), { x: [B, T, 16] });
+      expect(c.byKind.matmul).toBe(3 * 2 * B * T * 16 * 16);
+      expect(c.byKind.attention).toBe(2 * B * T * T * (16 + 16));
+      expect(c.nodes).toBe(4);
+    }
+    const file = join(work, 'mha.onnx');
+    writeFileSync(file, m);
+    const session = await ort.InferenceSession.create(file);
+    try {
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(ramp(2 * 5 * 16)), [2, 5, 16]) });
+      expect(out.y?.dims).toEqual([2, 5, 16]);
+    } finally {
+      await session.release();
+    }
+    // a packed query (QKV in one [B, T, heads, 3, head]) is not sized: refused rather than counted short
+    const packed = buildOnnxModel({
+      nodes: [{ op: 'MultiHeadAttention', domain: 'com.microsoft', inputs: ['qkv'], outputs: ['y'], attrs: { num_heads: 4 } }],
+      inputs: [{ name: 'qkv', dims: [1, 5, 4, 3, 4] }],
+      outputs: [{ name: 'y', dims: [1, 5, 16] }],
+    });
+    expect(() => countFlops(parseOnnx(packed), { qkv: [1, 5, 4, 3, 4] })).toThrow(/only separate 3-D query, key and value/);
+  });
+
   it("matches PyTorch's FlopCounterMode on the committed tiny packs", () => {
     // torch.utils.flop_counter.FlopCounterMode over the same PyTorch modules the packs were exported from
     // (training/moodshelf_train: build_tiny_clap_models, tiny_hubert_config + random_hubert).

@@ -3,11 +3,13 @@ Exported to ONNX with input `input_values` [batch, samples] (already zero-mean/u
 and output `hidden_states` [batch, layers + 1, frames, hidden] (output_hidden_states stacked)."""
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .onnx_fuse import fuse_attention_file
 from .onnx_util import export_onnx
 
 CONV_STRIDE = (5, 2, 2, 2, 2, 2, 2)  # product 320: one frame per 320 samples (75 frames/s at 24 kHz)
@@ -139,13 +141,23 @@ def with_conv2d_feature_encoder(hubert):
     return hubert
 
 
-def export_encoder(hubert, path, sample_rate, seconds=1.0, opset=17):
+def export_encoder(hubert, path, sample_rate, seconds=1.0, opset=17, fuse=True):
+    """Exports the encoder (stacked hidden states) to ONNX; with `fuse`, each self-attention block becomes one
+    MultiHeadAttention node (onnx_fuse.py: same function, ~4-10 % less time per segment in ONNX Runtime).
+    Returns the number of blocks fused."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     x = torch.randn(1, int(sample_rate * seconds))
     export_onnx(
         HiddenStatesEncoder(with_conv2d_feature_encoder(hubert.eval())), (x,), path, ["input_values"], ["hidden_states"],
         {"input_values": {0: "batch", 1: "samples"}, "hidden_states": {0: "batch", 2: "frames"}}, opset=opset,
     )
+    if not fuse:
+        return 0
+    layers = hubert.config.num_hidden_layers
+    fused = fuse_attention_file(path)
+    if fused != layers:  # still a correct graph: the blocks that did not match run unfused
+        warnings.warn(f"{path}: {fused} of {layers} attention blocks fused (has the exporter's pattern changed?)")
+    return fused
 
 
 def pool_and_concat(hidden_states, layers, pooling="first-frame"):

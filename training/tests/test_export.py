@@ -54,10 +54,11 @@ def test_conv2d_feature_encoder_gives_the_same_hidden_states_and_exports_for_any
     reference = HiddenStatesEncoder(random_hubert(tiny_hubert_config(), seed=3))
     model = random_hubert(tiny_hubert_config(), seed=3)
     path = tmp_path / "encoder.onnx"
-    export_encoder(model, path, 16000, seconds=0.5)
+    assert export_encoder(model, path, 16000, seconds=0.5) == 2
     assert isinstance(model.feature_extractor, Conv2dFeatureEncoder)
     sess = ort.InferenceSession(str(path))
-    assert any(n.op_type == "Conv" for n in __import__("onnx").load(str(path)).graph.node)
+    ops = [n.op_type for n in __import__("onnx").load(str(path)).graph.node]
+    assert "Conv" in ops and ops.count("MultiHeadAttention") == 2 and "Softmax" not in ops
     for n in (4000, 16000, 16037, 24001):
         x = torch.randn(2, n)
         with torch.no_grad():
@@ -65,3 +66,33 @@ def test_conv2d_feature_encoder_gives_the_same_hidden_states_and_exports_for_any
         got = sess.run(None, {"input_values": x.numpy()})[0]
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, atol=2e-4)
+
+
+def test_attention_fusion_is_the_same_function_and_leaves_a_block_it_does_not_know(tmp_path):
+    import onnx
+    import onnxruntime as ort
+
+    from moodshelf_train.encoder import export_encoder, random_hubert, tiny_hubert_config
+    from moodshelf_train.onnx_fuse import fuse_attention
+
+    cfg = tiny_hubert_config(layers=3)
+    plain = tmp_path / "plain.onnx"
+    assert export_encoder(random_hubert(cfg, seed=5), plain, 16000, seconds=0.5, fuse=False) == 0
+    model = onnx.load(str(plain))
+    assert [n.op_type for n in model.graph.node].count("Softmax") == 3
+    # one block's attention probabilities also leave the graph: that block must stay as it is
+    second = [n for n in model.graph.node if n.op_type == "Softmax"][1]
+    model.graph.output.append(onnx.helper.make_tensor_value_info(second.output[0], onnx.TensorProto.FLOAT, None))
+    assert fuse_attention(model) == 2
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("MultiHeadAttention") == 2 and ops.count("Softmax") == 1
+    fused = tmp_path / "fused.onnx"
+    onnx.save(model, str(fused))
+    x = np.random.default_rng(0).standard_normal((2, 9000)).astype(np.float32)
+    want = ort.InferenceSession(str(plain)).run(None, {"input_values": x})[0]
+    got = ort.InferenceSession(str(fused)).run(None, {"input_values": x})
+    np.testing.assert_allclose(got[0], want, atol=1e-5)
+    assert got[1].shape == (2, cfg.num_attention_heads, want.shape[2], want.shape[2])
+    # nothing to fuse: the model is untouched
+    again = onnx.load(str(fused))
+    assert fuse_attention(again) == 0 and len(again.graph.node) == len(model.graph.node)

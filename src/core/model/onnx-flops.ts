@@ -8,7 +8,8 @@ import { DataType, isIntegerType, readOnnxFile, type OnnxAttribute, type OnnxGra
  * - MatMul [.., M, K] x [.., K, N]: 2 * prod(output) * K; a MatMul whose operands are both computed (no
  *   weight: attention's Q.K^T and P.V) is reported as `attention`, one with a weight as `matmul`;
  * - Gemm: 2 * M * N * K; Conv: 2 * prod(output) * prod(weight dims after the first) (= Cin / group * kernel);
- * - Einsum: 2 * the product of every index's size; ConvTranspose: 2 * prod(input) * prod(weight dims after the first).
+ * - Einsum: 2 * the product of every index's size; ConvTranspose: 2 * prod(input) * prod(weight dims after the first);
+ * - com.microsoft MultiHeadAttention: its Q.K^T and P.V, as the MatMuls it fuses (reported as `attention`).
  * Normalisation, activations, softmax and other elementwise work are not counted (conventional, and
  * memory-bound). A node the walk cannot size leaves its outputs unknown; counting a FLOP node with an
  * unknown input throws, so a count is never silently short.
@@ -631,6 +632,9 @@ class Walk {
       case 'Einsum':
         this.einsum(n);
         return;
+      case 'MultiHeadAttention':
+        this.multiHeadAttention(n);
+        return;
       default:
         this.unknown.add(op);
         throw new ShapeError(`${op} ${n.name}: unknown op`);
@@ -718,6 +722,27 @@ class Walk {
     this.set(n, 0, { dims: out, int: false, constant: false });
   }
 
+  /**
+   * com.microsoft MultiHeadAttention with separate query [B, S, D], key [B, L, D] and value [B, L, Dv] (what
+   * training/moodshelf_train/onnx_fuse.py writes): Q.K^T and P.V, 2 * B * S * L * (D + Dv), as the MatMuls it
+   * replaces counted. Packed or cached layouts are not sized (a count is never silently short).
+   */
+  private multiHeadAttention(n: OnnxNode): void {
+    if (!n.inputs[1] || !n.inputs[2])
+      throw new ShapeError(`MultiHeadAttention ${n.name}: only separate 3-D query, key and value are sized`);
+    const q = this.dims(n, 0);
+    const k = this.dims(n, 1);
+    const v = this.dims(n, 2);
+    if (q.length !== 3 || k.length !== 3 || v.length !== 3 || q[2] !== k[2] || k[1] !== v[1]) {
+      throw new ShapeError(`MultiHeadAttention ${n.name}: only separate 3-D query, key and value are sized`);
+    }
+    const [b, s, d] = q as [number, number, number];
+    const l = k[1] as number;
+    const dv = v[2] as number;
+    this.add('attention', 2 * b * s * l * (d + dv));
+    this.set(n, 0, { dims: [b, s, dv], int: false, constant: false });
+  }
+
   private einsum(n: OnnxNode): void {
     const eq = (n.attributes.get('equation')?.s ?? '').replace(/\s/g, '');
     if (eq.includes('.')) throw new ShapeError(`Einsum ${n.name}: ellipsis is not supported`);
@@ -743,7 +768,7 @@ class Walk {
   }
 }
 
-const COUNTED = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'Conv', 'ConvTranspose', 'Einsum']);
+const COUNTED = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'Conv', 'ConvTranspose', 'Einsum', 'MultiHeadAttention']);
 
 function tensorValue(t: OnnxTensor): Value {
   const v: Value = { dims: [...t.dims], int: isIntegerType(t.dataType), constant: true };
