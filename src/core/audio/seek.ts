@@ -8,6 +8,7 @@
  * whatever the codec's priming.
  */
 import decode from 'audio-decode';
+import { pooledMp3Decoder } from './mp3-pool.js';
 
 /** The codecs a seeker drives (names of audio-decode's decoders). */
 export type SeekCodec = 'mp3' | 'flac' | 'opus' | 'oga';
@@ -18,9 +19,9 @@ export interface CodecDecoder {
   free(): void;
 }
 
-/** A fresh streaming decoder for `codec`. */
+/** A streaming decoder for `codec` in its initial state (MP3's from this thread's pool: mp3-pool.ts). */
 export function codecDecoder(codec: SeekCodec): Promise<CodecDecoder> {
-  return decode[codec]();
+  return codec === 'mp3' ? pooledMp3Decoder() : decode[codec]();
 }
 
 /**
