@@ -87,14 +87,30 @@ def _head(gr, t, perm):
     return (t, r, *b)
 
 
-def _head_dim(gr, reshape):
-    """The last dimension a per-head Reshape asks for (a constant, or the last input of its shape Concat)."""
+def _target(gr, reshape):
+    """(rank, last dimension) a Reshape asks for: from a constant shape, or from a Concat of one-element
+    pieces whose last is a constant (the exporter's [batch, frames, .., head_dim]); None when unknown."""
     shape = gr.const(reshape.input[1])
     if shape is not None:
-        return int(shape.reshape(-1)[-1])
+        return shape.size, int(shape.reshape(-1)[-1])
     cat = gr.op(reshape.input[1], "Concat")
-    last = gr.const(cat.input[-1]) if cat is not None else None
-    return int(last.reshape(-1)[-1]) if last is not None else None
+    if cat is None:
+        return None
+    last = gr.const(cat.input[-1])
+    if last is None or last.size != 1:
+        return None
+    return len(cat.input), int(last.reshape(-1)[0])
+
+
+def _head_dim(gr, reshape):
+    """The head size a per-head Reshape ([batch, frames, heads, head_dim]) asks for, else None."""
+    t = _target(gr, reshape)
+    return t[1] if t is not None and t[0] == 4 else None
+
+
+def _softmax_last_axis(node):
+    axis = next((a.i for a in node.attribute if a.name == "axis"), -1)
+    return axis in (-1, 3)
 
 
 def _match(gr, softmax):
@@ -116,15 +132,15 @@ def _match(gr, softmax):
     if q is None or k is None or v is None or back is None or _perm(back) != [0, 2, 1, 3]:
         return None
     merge = gr.sole(back.output[0], "Reshape")
-    if merge is None:
+    if merge is None or not _softmax_last_axis(softmax):
         return None
     dims = {_head_dim(gr, h[1]) for h in (q, k, v)}
     sizes = {h[4].shape[0] for h in (q, k, v)}
     if len(dims) != 1 or len(sizes) != 1 or None in dims:
         return None
     head_dim, hidden = dims.pop(), sizes.pop()
-    if head_dim <= 0 or hidden % head_dim:
-        return None
+    if head_dim <= 0 or hidden % head_dim or _target(gr, merge) not in ((3, -1), (3, hidden)):
+        return None  # the block's output must be [batch, frames, hidden], as the fused node's
     nodes = [scaled, qk, softmax, av, back, merge] + [n for h in (q, k, v) for n in h[:3]]
     return {
         "nodes": nodes,
