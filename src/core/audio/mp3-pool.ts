@@ -96,38 +96,23 @@ async function take(): Promise<unknown> {
  */
 export async function pooledMp3Decoder(): Promise<PooledDecoder> {
   const d = await take();
-  if (!resettable(d)) return unpooled(d as { decode(c: Uint8Array): ReturnType<Mpg123['decode']>; free(): void });
-  let done = false;
-  const release = (): void => {
-    if (done) return;
-    done = true;
+  if (!resettable(d)) {
+    const once = d as Pick<Mpg123, 'decode' | 'free'>;
+    return streaming(once, () => once.free()); // a decoder this module cannot reset: used once, as audio-decode's
+  }
+  return streaming(d, () => {
     if (idle) d.free();
     else idle = d;
-  };
-  const fn = async (chunk?: Uint8Array): Promise<{ channelData: Float32Array[]; sampleRate: number }> => {
-    if (!chunk) {
-      release();
-      return EMPTY;
-    }
-    if (done) throw new Error('Decoder already freed');
-    return trimmed(d.decode(chunk));
-  };
-  return Object.assign(fn, { free: release });
+  });
 }
 
-/** audio-decode's shape of a result: each channel cut to the samples decoded, nothing when none were. */
-function trimmed(r: ReturnType<Mpg123['decode']>): { channelData: Float32Array[]; sampleRate: number } {
-  const n = r.samplesDecoded;
-  if (!n || !r.channelData.length) return EMPTY;
-  return { channelData: r.channelData.map((c) => (c.length > n ? c.subarray(0, n) : c)), sampleRate: r.sampleRate };
-}
-
-/** A decoder this module cannot reset: used once and freed, as audio-decode's own. */
-function unpooled(d: { decode(c: Uint8Array): ReturnType<Mpg123['decode']>; free(): void }): PooledDecoder {
+/** audio-decode's streaming interface over `d`; `giveBack` runs once, on free() or at the end of the stream. */
+function streaming(d: Pick<Mpg123, 'decode'>, giveBack: () => void): PooledDecoder {
   let done = false;
   const free = (): void => {
-    if (!done) d.free();
+    if (done) return;
     done = true;
+    giveBack();
   };
   const fn = async (chunk?: Uint8Array): Promise<{ channelData: Float32Array[]; sampleRate: number }> => {
     if (!chunk) {
@@ -138,6 +123,13 @@ function unpooled(d: { decode(c: Uint8Array): ReturnType<Mpg123['decode']>; free
     return trimmed(d.decode(chunk));
   };
   return Object.assign(fn, { free });
+}
+
+/** audio-decode's shape of a result: each channel cut to the samples decoded, nothing when none were. */
+function trimmed(r: ReturnType<Mpg123['decode']>): { channelData: Float32Array[]; sampleRate: number } {
+  const n = r.samplesDecoded;
+  if (!n || !r.channelData.length) return EMPTY;
+  return { channelData: r.channelData.map((c) => (c.length > n ? c.subarray(0, n) : c)), sampleRate: r.sampleRate };
 }
 
 /** The idle decoder's WebAssembly memory in bytes, or null when none is idle (tests: resets must not grow it). */
