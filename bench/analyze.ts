@@ -69,13 +69,14 @@ if (
 
 const TARGETS = { encoderToRoofline: { joint: 0.75, clap: 0.5 }, pipelineToEncoder: 0.9, peakRssMB: 1500, p99RequestLatencyMs: 50 };
 
-/** Whether an ONNX file's graph names `text` (node names come before the weights, in its first megabytes). */
-function encoderHas(file: string, text: string): boolean {
+/** Whether an ONNX file's graph names every one of `texts` (node names come before the weights, in its first megabytes). */
+function encoderHas(file: string, ...texts: string[]): boolean {
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(4 * 1024 * 1024);
     const n = readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, n).includes(text);
+    const graph = head.subarray(0, n);
+    return texts.every((t) => graph.includes(t));
   } finally {
     closeSync(fd);
   }
@@ -90,8 +91,7 @@ const PACKS = {
     // one; until its exporter ran the feature encoder as 2-D convolutions (encoder.py Conv2dFeatureEncoder), 1-D ones;
     // until it fused attention (onnx_fuse.py), Softmax blocks.
     current: (dir: string) => {
-      const encoder = join(dir, 'audio', 'encoder.onnx');
-      if (!encoderHas(encoder, 'feature_extractor/convs.') || !encoderHas(encoder, 'MultiHeadAttention')) return false;
+      if (!encoderHas(join(dir, 'audio', 'encoder.onnx'), 'feature_extractor/convs.', 'MultiHeadAttention')) return false;
       const cfg = JSON.parse(readFileSync(join(dir, 'label-encoder', 'config.json'), 'utf8')) as {
         num_hidden_layers?: number;
         vocab_size?: number;

@@ -7,16 +7,11 @@
  * pool (interleaved runs; MP3 is 5 of its 9 files).
  *
  * A reset closes mpg123's handle and opens a new one in the same instance, as a fresh decoder's start does
- * (gapless on): same bytes in, same samples out (tests/unit/mp3-pool.test.ts). It reaches into
+ * (gapless on): same bytes in, same samples out (tests/integration/mp3-pool.test.ts). It reaches into
  * mpg123-decoder's object (its `_common.wasm` exports and `_decoder` handle, as @audio/decode-flac does for
  * FLAC); where they are not there (another version), each use gets a fresh decoder, as before.
  */
-
-/** A streaming decoder as audio-decode's: feed chunks; no chunk ends the stream; free() gives it back. */
-export interface PooledDecoder {
-  (chunk?: Uint8Array): Promise<{ channelData: Float32Array[]; sampleRate: number }>;
-  free(): void;
-}
+import type { CodecDecoder } from './seek.js';
 
 /** mpg123-decoder's MPEGDecoder, as much of it as a reset touches. */
 interface Mpg123 {
@@ -94,7 +89,7 @@ async function take(): Promise<unknown> {
  * An MP3 decoder in its initial state, with audio-decode's streaming interface, taken from this thread's pool;
  * `free()` (or a call with no chunk) gives it back.
  */
-export async function pooledMp3Decoder(): Promise<PooledDecoder> {
+export async function pooledMp3Decoder(): Promise<CodecDecoder> {
   const d = await take();
   if (!resettable(d)) {
     const once = d as Pick<Mpg123, 'decode' | 'free'>;
@@ -107,7 +102,7 @@ export async function pooledMp3Decoder(): Promise<PooledDecoder> {
 }
 
 /** audio-decode's streaming interface over `d`; `giveBack` runs once, on free() or at the end of the stream. */
-function streaming(d: Pick<Mpg123, 'decode'>, giveBack: () => void): PooledDecoder {
+function streaming(d: Pick<Mpg123, 'decode'>, giveBack: () => void): CodecDecoder {
   let done = false;
   const free = (): void => {
     if (done) return;
