@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSegments, type DecodedSegments } from '../../src/core/audio/decode.js';
+import { pooledFlacHeapBytes } from '../../src/core/audio/flac-frames.js';
 import { flacFrameHeader } from '../../src/core/audio/flac-seek.js';
 import { oggCrc } from '../../src/core/kernel/checksums.js';
 import { fullGrid, planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
@@ -329,6 +330,66 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
     const { full, seeked } = await both(path, spreadWindows(f.reference.duration), f.reference.duration);
     expect(seeked.method).toBe('seek');
     expect(maxDiff(full, seeked)).toBe(0);
+  }, 60_000);
+
+  it('FLAC: frames split by their headers, only those a window needs, up to the last frame and past a trailing ID3v1 tag', async () => {
+    const f = corpusFile('flac-cover');
+    const duration = f.reference.duration;
+    const rate = 44100;
+    // Three windows in the middle: the frames around them only (no 256 KiB chunks decoded past a window's end).
+    const specs = planSegments(duration, { kind: 'quick', count: 3 }, SECONDS);
+    const { full, seeked } = await both(f.path, specs, duration);
+    expect(seeked.method).toBe('seek');
+    expect(maxDiff(full, seeked)).toBe(0);
+    expect(seeked.decodedSamples).toBeLessThan(specs.length * (SECONDS + 0.5) * rate);
+    // A window ending in the file's last frame, in the file as it is and with an ID3v1 tag after the audio.
+    const tail = [{ index: 1000, start: duration - SECONDS }];
+    const plain = await both(f.path, tail, duration);
+    expect(plain.seeked.method).toBe('seek');
+    expect(maxDiff(plain.full, plain.seeked)).toBe(0);
+    const path = join(dir, 'id3v1.flac');
+    const tag = Buffer.alloc(128, 0x20);
+    tag.write('TAGMoodshelf', 0, 'latin1');
+    writeFileSync(path, Buffer.concat([readFileSync(f.path), tag]));
+    // The tag does not stop the last frame decoding (audio-decode's stream decoder drops that frame: its CRC-16
+    // search never closes it), so the window is the audio as it is.
+    const tagged = await decodeSegments(path, tail, { targetRate: RATE, segmentSeconds: SECONDS, duration });
+    expect(tagged.method).toBe('seek');
+    expect(maxDiff(plain.full, tagged)).toBe(0);
+  }, 60_000);
+
+  it('FLAC with a damaged frame inside a window: libFLAC reports it and the file is decoded from its start instead', async () => {
+    const f = corpusFile('flac-cover');
+    const bytes = Buffer.from(readFileSync(f.path));
+    // Damage the middle of the frame that holds second 100 (frames found by their headers, as the seeker does).
+    const blockSize = bytes.readUInt16BE(8 + 2);
+    let frame = -1;
+    for (let p = 0; p + 16 < bytes.length && frame < 0; p++) {
+      const h = bytes[p] === 0xff ? flacFrameHeader(bytes, p) : null;
+      if (h && !h.variable && h.number * blockSize >= 100 * 44100) frame = p;
+    }
+    expect(frame).toBeGreaterThan(0);
+    for (let i = 200; i < 260; i++) bytes[frame + i] = (bytes[frame + i] as number) ^ 0x5a;
+    const path = join(dir, 'damaged.flac');
+    writeFileSync(path, bytes);
+    const early = await both(path, [{ index: 3, start: 30 }], f.reference.duration);
+    expect(early.seeked.method).toBe('seek');
+    expect(maxDiff(early.full, early.seeked)).toBe(0);
+    const damaged = await both(path, [{ index: 9, start: 95 }], f.reference.duration);
+    expect(damaged.seeked.method).toBe('stream');
+    expect(maxDiff(damaged.full, damaged.seeked)).toBe(0);
+    // The decoder that met the damage is dropped, not reset (a reset after libFLAC's error corrupted its
+    // memory): the next decodes are exact, window after window, in one pooled decoder's memory.
+    let heap: number | null = null;
+    for (const format of ['flac-24-96', 'flac-cover']) {
+      const g = corpusFile(format);
+      const again = await both(g.path, spreadWindows(g.reference.duration), g.reference.duration);
+      expect(again.seeked.method).toBe('seek');
+      expect(maxDiff(again.full, again.seeked)).toBe(0);
+      heap ??= pooledFlacHeapBytes();
+      expect(heap).toBeGreaterThan(0);
+      expect(pooledFlacHeapBytes()).toBe(heap);
+    }
   }, 60_000);
 
   it('MP3 with junk between frames: seeks before it, decodes from the start past it', async () => {

@@ -10,7 +10,8 @@
  */
 import { crc8 } from '../kernel/checksums.js';
 import { SeekUnavailable, skipId3v2, type ByteReader } from './byte-reader.js';
-import { FEED_BYTES, checkAborted, codecDecoder, feed, type Emit, type Seeker } from './seek.js';
+import { flacFrameDecoder, type FlacFrameDecoder } from './flac-frames.js';
+import { FEED_BYTES, checkAborted, codecDecoder, downmix, feed, type Emit, type Seeker } from './seek.js';
 
 /** A parsed frame header. */
 export interface FlacFrame {
@@ -77,6 +78,8 @@ interface StreamInfo {
   sampleRate: number;
   minBlock: number;
   maxBlock: number;
+  /** The smallest and largest frame in bytes (0: not known). */
+  minFrame: number;
   maxFrame: number;
   total: number;
 }
@@ -117,6 +120,7 @@ async function readMetadata(
         sampleRate: ((s[10] as number) << 12) | ((s[11] as number) << 4) | ((s[12] as number) >> 4),
         minBlock: ((s[0] as number) << 8) | (s[1] as number),
         maxBlock: ((s[2] as number) << 8) | (s[3] as number),
+        minFrame: ((s[4] as number) << 16) | ((s[5] as number) << 8) | (s[6] as number),
         maxFrame: ((s[7] as number) << 16) | ((s[8] as number) << 8) | (s[9] as number),
         total,
       };
@@ -194,35 +198,126 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
     return best;
   };
 
+  /** The header of the frame after `f` in `b` (file offset `base`), searched from `b[from]` on, or null. */
+  const nextFrame = (b: Uint8Array, base: number, f: FlacFrame, from: number): FlacFrame | null => {
+    const expect = f.variable ? f.number + f.blockSize : f.number + 1;
+    for (let q = b.indexOf(0xff, from); q >= 0; q = b.indexOf(0xff, q + 1)) {
+      if (((b[q + 1] ?? 0) & 0xfe) !== 0xf8) continue;
+      const g = flacFrameHeader(b, q, base);
+      if (g && g.number === expect && g.signature === first.signature && g.variable === first.variable) return g;
+    }
+    return null;
+  };
+  /** No frame is shorter than this (STREAMINFO's minimum when it gives one): the search for the next starts there. */
+  const shortest = Math.max(info.minFrame, 8);
+
+  /**
+   * Decodes the frames from `frame` on until the one holding sample `to - 1`, split here (a frame ends where
+   * a header carrying the next number begins) and decoded by libFLAC, which checks each frame's CRC-16: a
+   * frame it reports, or a split it disagrees with, throws SeekUnavailable (the file is then decoded from its
+   * start, as audio-decode reads it). Returns the samples decoded.
+   */
+  const decodeFrames = async (dec: FlacFrameDecoder, frame: FlacFrame, to: number, emit: Emit, signal?: AbortSignal): Promise<number> => {
+    let base = frame.pos;
+    let b = await reader.read(base, FEED_BYTES);
+    let cur = 0;
+    let f = frame;
+    let scan = shortest;
+    let position = sampleOf(frame) - origin;
+    let decoded = 0;
+    let batch: Uint8Array[] = [];
+    let batchSamples = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const r = await dec.decode(batch);
+      if (r.errors > 0 || r.samplesDecoded !== batchSamples)
+        throw new SeekUnavailable(
+          `${reader.path}: libFLAC decoded ${r.samplesDecoded} of ${batchSamples} samples (${r.errors} frame errors) before byte ${base + cur}`,
+        );
+      emit(position, downmix(r.channelData));
+      position += batchSamples;
+      decoded += batchSamples;
+      batch = [];
+      batchSamples = 0;
+    };
+    while (position + batchSamples < to) {
+      checkAborted(signal);
+      const g = nextFrame(b, base, f, scan);
+      if (g) {
+        batch.push(b.subarray(cur, g.pos - base));
+        batchSamples += f.blockSize;
+        cur = g.pos - base;
+        scan = cur + shortest;
+        f = g;
+        continue;
+      }
+      if (base + b.length >= reader.size) {
+        // The last frame: it runs to the end of the file.
+        batch.push(b.subarray(cur));
+        batchSamples += f.blockSize;
+        break;
+      }
+      if (b.length - cur > scanBytes)
+        throw new SeekUnavailable(`${reader.path}: no frame header follows the FLAC frame at byte ${base + cur}`);
+      await flush();
+      const more = await reader.read(base + b.length, FEED_BYTES);
+      const rest = b.length - cur;
+      const grown = new Uint8Array(rest + more.length);
+      grown.set(b.subarray(cur));
+      grown.set(more, rest);
+      // A header cut by the end of the buffer is looked at again.
+      scan = Math.max(shortest, rest - 16);
+      base += cur;
+      b = grown;
+      cur = 0;
+    }
+    await flush();
+    return decoded;
+  };
+
+  /** The span through audio-decode's streaming decoder (where libFLAC's frame interface is not there). */
+  const decodeStreaming = async (frame: FlacFrame, to: number, emit: Emit, signal?: AbortSignal): Promise<number> => {
+    const fromStart = frame.pos === first.pos;
+    let position = sampleOf(frame) - origin;
+    let at = fromStart ? 0 : frame.pos;
+    const dec = await codecDecoder('flac');
+    let decoded = 0;
+    const take = (mono: Float32Array): void => {
+      if (mono.length) emit(position, mono);
+      position += mono.length;
+      decoded += mono.length;
+    };
+    try {
+      while (position < to) {
+        checkAborted(signal);
+        const chunk = await reader.read(at, FEED_BYTES);
+        if (chunk.length === 0) {
+          take(await feed(dec, undefined));
+          break;
+        }
+        at += chunk.length;
+        take(await feed(dec, fromStart || at - chunk.length !== frame.pos ? chunk : withHead(info.block, chunk)));
+      }
+    } finally {
+      dec.free();
+    }
+    return decoded;
+  };
+
   return {
     sampleRate: info.sampleRate,
     async decodeSpan(from: number, to: number, emit: Emit, signal?: AbortSignal): Promise<number> {
       const frame = from <= 0 ? first : await seek(from + origin);
-      const fromStart = frame.pos === first.pos;
-      let position = sampleOf(frame) - origin;
-      let at = fromStart ? 0 : frame.pos;
-      const dec = await codecDecoder('flac');
-      let decoded = 0;
-      const take = (mono: Float32Array): void => {
-        if (mono.length) emit(position, mono);
-        position += mono.length;
-        decoded += mono.length;
-      };
-      try {
-        while (position < to) {
-          checkAborted(signal);
-          const chunk = await reader.read(at, FEED_BYTES);
-          if (chunk.length === 0) {
-            take(await feed(dec, undefined));
-            break;
-          }
-          at += chunk.length;
-          take(await feed(dec, fromStart || at - chunk.length !== frame.pos ? chunk : withHead(info.block, chunk)));
+      const frames = await flacFrameDecoder();
+      let decoded: number;
+      if (frames) {
+        try {
+          decoded = await decodeFrames(frames, frame, to, emit, signal);
+        } finally {
+          frames.free();
         }
-      } finally {
-        dec.free();
-      }
-      if (!fromStart && decoded === 0) throw new SeekUnavailable(`${reader.path}: no audio decoded after a seek`);
+      } else decoded = await decodeStreaming(frame, to, emit, signal);
+      if (frame.pos !== first.pos && decoded === 0) throw new SeekUnavailable(`${reader.path}: no audio decoded after a seek`);
       return decoded;
     },
   };

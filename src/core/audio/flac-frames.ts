@@ -1,0 +1,144 @@
+/**
+ * libFLAC (WebAssembly) driven frame by frame, for the FLAC seeker (flac-seek.ts). Why: audio-decode's
+ * streaming FLAC decoder finds frame boundaries in JavaScript by running a CRC-16 over every byte, and
+ * parses its first chunk twice; that was a quarter of the CPU of decoding a FLAC window (the benchmark
+ * library's 16-bit FLAC: ~48 ms of CPU per 10 s window). The seeker already parses frame headers (it seeks
+ * by them), so it splits the frames itself and hands them to libFLAC through @wasm-audio-decoders/flac's
+ * `decodeFrames`, which libFLAC checks (CRC-16 included) as it decodes.
+ */
+
+/** The decoded samples of some frames, and how many of those frames libFLAC reported an error for. */
+export interface DecodedFrames {
+  channelData: Float32Array[];
+  samplesDecoded: number;
+  errors: number;
+}
+
+/** A libFLAC decoder fed whole frames (no stream header: each frame header says what it holds). */
+export interface FlacFrameDecoder {
+  decode(frames: Uint8Array[]): Promise<DecodedFrames>;
+  free(): void;
+}
+
+/** A cell libFLAC's wrapper writes an output to (a pointer into the WebAssembly memory and a view of it). */
+interface Cell {
+  ptr: number;
+  buf: Uint32Array;
+}
+
+/** @wasm-audio-decoders/flac's FLACDecoder, as much of it as this module uses. */
+interface Upstream {
+  decodeFrames(frames: Uint8Array[]): Promise<{ channelData: Float32Array[]; samplesDecoded: number; errors?: unknown[] }>;
+  free(): void;
+  /** The WebAssembly side: libFLAC's handle, its output cells and the counters decodeFrames keeps. */
+  _decoder: {
+    _decoder: number;
+    _inputBytes: number;
+    _outputSamples: number;
+    _frameNumber: number;
+    _common: { wasm: { create_decoder(...cells: number[]): number; destroy_decoder(handle: number): void } };
+  } & Record<(typeof CELLS)[number], Cell>;
+}
+
+/** The output cells, in create_decoder's order (as @audio/decode-flac's own reset passes them). */
+const CELLS = [
+  '_channels',
+  '_sampleRate',
+  '_bitsPerSample',
+  '_samplesDecoded',
+  '_outputBufferPtr',
+  '_outputBufferLen',
+  '_errorStringPtr',
+  '_stateStringPtr',
+] as const;
+
+const DECODE_FLAC = '@audio/decode-flac';
+/** decode-flac, audio-decode's own FLAC decoder, loaded on first use. */
+const loadDecodeFlac = (): Promise<{ decoder(): Promise<unknown> }> =>
+  import(/* @vite-ignore */ DECODE_FLAC) as Promise<{ decoder(): Promise<unknown> }>;
+
+function resettable(u: Upstream): boolean {
+  const d = u._decoder as Partial<Upstream['_decoder']> | undefined;
+  const w = d?._common?.wasm;
+  return (
+    typeof d?._decoder === 'number' &&
+    typeof w?.create_decoder === 'function' &&
+    typeof w.destroy_decoder === 'function' &&
+    CELLS.every((c) => d[c]?.buf instanceof Uint32Array && typeof d[c]?.ptr === 'number')
+  );
+}
+
+/**
+ * Closes libFLAC's handle and opens a fresh one in the same WebAssembly instance, as @audio/decode-flac resets
+ * its own between streams; false when it cannot (the memory has grown under the cells' views, or libFLAC
+ * refused): the decoder is then dropped.
+ */
+function reset(u: Upstream): boolean {
+  const d = u._decoder;
+  if (CELLS.some((c) => d[c].buf.byteLength === 0)) return false;
+  d._common.wasm.destroy_decoder(d._decoder);
+  d._inputBytes = d._outputSamples = d._frameNumber = 0;
+  for (const c of CELLS) d[c].buf.fill(0);
+  d._decoder = d._common.wasm.create_decoder(...CELLS.map((c) => d[c].ptr));
+  return d._decoder !== 0;
+}
+
+/** Whether this version exposes decodeFrames (null: not known yet; the seeker streams where not). */
+let available: boolean | null = null;
+/**
+ * This thread's idle decoder, reset between uses: a new one instantiates libFLAC with a 16 MB memory (~1.4 ms
+ * of CPU, and garbage for the collector) for every window decoded.
+ */
+let idle: Upstream | null = null;
+
+async function take(): Promise<Upstream | null> {
+  const pooled = idle;
+  idle = null;
+  if (pooled && reset(pooled)) return pooled;
+  pooled?.free();
+  const d = (await (await loadDecodeFlac()).decoder()) as Partial<Upstream> & { free(): void };
+  available = typeof d.decodeFrames === 'function';
+  if (available) return d as Upstream;
+  d.free();
+  return null;
+}
+
+/**
+ * A frame-level decoder in its initial state (this thread's pooled one when there is one), or null where
+ * @audio/decode-flac's decoder does not offer one (the caller then streams the bytes through audio-decode's
+ * decoder, as before). `free()` gives it back.
+ */
+export async function flacFrameDecoder(): Promise<FlacFrameDecoder | null> {
+  if (available === false) return null;
+  const u = await take();
+  if (!u) return null;
+  let done = false;
+  /** libFLAC reported an error (or the call threw): its memory is not trusted again (a reset then corrupted it). */
+  let tainted = false;
+  return {
+    async decode(frames) {
+      if (done) throw new Error('Decoder already freed');
+      if (frames.length === 0) return { channelData: [], samplesDecoded: 0, errors: 0 };
+      tainted = true;
+      const r = await u.decodeFrames(frames);
+      const n = r.samplesDecoded;
+      const errors = r.errors?.length ?? 0;
+      tainted = errors > 0;
+      return { channelData: r.channelData.map((c) => (c.length > n ? c.subarray(0, n) : c)), samplesDecoded: n, errors };
+    },
+    free() {
+      if (done) return;
+      done = true;
+      // A tainted decoder is dropped, not freed: its instance and memory go to the garbage collector whole.
+      if (tainted) return;
+      if (!idle && resettable(u)) idle = u;
+      else u.free();
+    },
+  };
+}
+
+/** The idle decoder's WebAssembly memory in bytes, or null when none is idle (tests: resets must not grow it). */
+export function pooledFlacHeapBytes(): number | null {
+  const d = idle?._decoder as { _common?: { wasm?: { HEAP?: ArrayBuffer } } } | undefined;
+  return d?._common?.wasm?.HEAP?.byteLength ?? null;
+}
