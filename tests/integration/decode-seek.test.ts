@@ -21,8 +21,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSegments, type DecodedSegments } from '../../src/core/audio/decode.js';
-import { pooledFlacHeapBytes } from '../../src/core/audio/flac-frames.js';
-import { flacFrameHeader } from '../../src/core/audio/flac-seek.js';
+import { flacFrameDecodersCreated } from '../../src/core/audio/flac-frames.js';
+import { flacFrameHeader, openFlacSeeker } from '../../src/core/audio/flac-seek.js';
+import { openByteReader } from '../../src/core/audio/byte-reader.js';
 import { oggCrc } from '../../src/core/kernel/checksums.js';
 import { fullGrid, planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
 import { ensureRealCorpus, requireFfmpeg, type CorpusFile } from '../support/real-corpus.js';
@@ -332,16 +333,29 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
     expect(maxDiff(full, seeked)).toBe(0);
   }, 60_000);
 
-  it('FLAC: frames split by their headers, only those a window needs, up to the last frame and past a trailing ID3v1 tag', async () => {
+  it('FLAC: frames split by their headers, only those a span needs, up to the last frame and past a trailing ID3v1 tag', async () => {
     const f = corpusFile('flac-cover');
     const duration = f.reference.duration;
-    const rate = 44100;
-    // Three windows in the middle: the frames around them only (no 256 KiB chunks decoded past a window's end).
-    const specs = planSegments(duration, { kind: 'quick', count: 3 }, SECONDS);
-    const { full, seeked } = await both(f.path, specs, duration);
-    expect(seeked.method).toBe('seek');
-    expect(maxDiff(full, seeked)).toBe(0);
-    expect(seeked.decodedSamples).toBeLessThan(specs.length * (SECONDS + 0.5) * rate);
+    // A span: the frames from the seek point through the one holding its last sample, and no more (no 256 KiB
+    // chunk decoded past its end), in runs that follow each other.
+    const reader = await openByteReader(f.path);
+    try {
+      const seeker = await openFlacSeeker(reader);
+      if (!seeker) throw new Error('not seekable');
+      const from = 60 * 44100 + 123;
+      const to = from + SECONDS * 44100;
+      const runs: [number, number][] = [];
+      const decoded = await seeker.decodeSpan(from, to, (start, mono) => runs.push([start, mono.length]));
+      const [start] = runs[0] as [number, number];
+      const [lastStart, lastLength] = runs.at(-1) as [number, number];
+      runs.slice(1).forEach(([s], i) => expect(s).toBe((runs[i] as [number, number])[0] + (runs[i] as [number, number])[1]));
+      expect(start).toBeLessThanOrEqual(from);
+      expect(lastStart + lastLength).toBeGreaterThanOrEqual(to);
+      expect(lastStart + lastLength - to).toBeLessThan(4096); // this file's block size
+      expect(decoded).toBe(lastStart + lastLength - start);
+    } finally {
+      await reader.close();
+    }
     // A window ending in the file's last frame, in the file as it is and with an ID3v1 tag after the audio.
     const tail = [{ index: 1000, start: duration - SECONDS }];
     const plain = await both(f.path, tail, duration);
@@ -378,18 +392,64 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
     const damaged = await both(path, [{ index: 9, start: 95 }], f.reference.duration);
     expect(damaged.seeked.method).toBe('stream');
     expect(maxDiff(damaged.full, damaged.seeked)).toBe(0);
-    // The decoder that met the damage is dropped, not reset (a reset after libFLAC's error corrupted its
-    // memory): the next decodes are exact, window after window, in one pooled decoder's memory.
-    let heap: number | null = null;
+    // The decoder that met the damage was dropped, not reset (after libFLAC's error its wrapper had freed a buffer
+    // twice): the next window gets a new one, which then serves every window after it, exactly.
+    const before = flacFrameDecodersCreated();
     for (const format of ['flac-24-96', 'flac-cover']) {
       const g = corpusFile(format);
       const again = await both(g.path, spreadWindows(g.reference.duration), g.reference.duration);
       expect(again.seeked.method).toBe('seek');
       expect(maxDiff(again.full, again.seeked)).toBe(0);
-      heap ??= pooledFlacHeapBytes();
-      expect(heap).toBeGreaterThan(0);
-      expect(pooledFlacHeapBytes()).toBe(heap);
     }
+    expect(flacFrameDecodersCreated()).toBe(before + 1);
+  }, 60_000);
+
+  it('FLAC with a damaged frame header: frames are split up to it, audio-decode streams on from the last good one', async () => {
+    const f = corpusFile('flac-cover');
+    const bytes = Buffer.from(readFileSync(f.path));
+    const clean = await decodeSegments(
+      f.path,
+      [
+        { index: 3, start: 30 },
+        { index: 9, start: 95 },
+        { index: 20, start: 200 },
+      ],
+      { targetRate: RATE, segmentSeconds: SECONDS, duration: f.reference.duration, seek: false },
+    );
+    // The header of the frame that holds second 100 loses its CRC-8: no split can be made there.
+    const blockSize = bytes.readUInt16BE(8 + 2);
+    let frame = -1;
+    for (let p = 0; p + 16 < bytes.length && frame < 0; p++) {
+      const h = bytes[p] === 0xff ? flacFrameHeader(bytes, p) : null;
+      if (h && !h.variable && h.number * blockSize >= 100 * 44100) frame = p;
+    }
+    bytes[frame + 4] = (bytes[frame + 4] as number) ^ 0xff;
+    expect(flacFrameHeader(bytes, frame)).toBeNull();
+    const path = join(dir, 'damaged-header.flac');
+    writeFileSync(path, bytes);
+    const seeked = await decodeSegments(
+      path,
+      clean.segments.map((s) => s.spec),
+      {
+        targetRate: RATE,
+        segmentSeconds: SECONDS,
+        duration: f.reference.duration,
+      },
+    );
+    expect(seeked.method).toBe('seek');
+    const diff = (i: number, until = Infinity): number => {
+      const a = clean.segments[i]?.samples as Float32Array;
+      const b = seeked.segments[i]?.samples as Float32Array;
+      let m = 0;
+      for (let k = 0; k < Math.min(a.length, until); k++) m = Math.max(m, Math.abs((a[k] as number) - (b[k] as number)));
+      return m;
+    };
+    // Before the damage and after it (each frame header says where it is), the windows are the clean file's.
+    expect(diff(0)).toBe(0);
+    expect(diff(2)).toBe(0);
+    // The window across it: exact up to the damaged frame (the streaming decoder then drops that frame).
+    expect(diff(1, Math.floor(4.9 * RATE))).toBe(0);
+    expect(diff(1)).toBeGreaterThan(0);
   }, 60_000);
 
   it('MP3 with junk between frames: seeks before it, decodes from the start past it', async () => {

@@ -38,6 +38,17 @@ export async function openByteReader(path: string): Promise<ByteReader> {
   };
 }
 
+/** The bytes of `parts` one after the other, in a buffer of their own (pages and frames read in pieces). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** Size of the ID3v2 tags at `at` (several may follow each other), 0 when there is none. */
 export function id3v2Size(head: Uint8Array, at = 0): number {
   let p = at;

@@ -14,11 +14,21 @@ export interface DecodedFrames {
   errors: number;
 }
 
-/** A libFLAC decoder fed whole frames (no stream header: each frame header says what it holds). */
+/**
+ * A libFLAC decoder fed whole frames, no stream header (as audio-decode's own decoder feeds it: its parser drops
+ * the metadata blocks). `free(false)` drops it rather than giving it back, for a decoder left in a state a
+ * reset may not clear (input it did not consume, a frame it did not decode).
+ */
 export interface FlacFrameDecoder {
   decode(frames: Uint8Array[]): Promise<DecodedFrames>;
-  free(): void;
+  free(reuse?: boolean): void;
 }
+
+/**
+ * The largest frame handed to libFLAC in one piece (the wrapper's input buffer): a longer one would be fed in
+ * parts, and a part that decodes no frame makes the wrapper free its last output buffer a second time.
+ */
+export const MAX_FRAME_BYTES = 65535 * 8;
 
 /** A cell libFLAC's wrapper writes an output to (a pointer into the WebAssembly memory and a view of it). */
 interface Cell {
@@ -90,13 +100,17 @@ let available: boolean | null = null;
  * of CPU, and garbage for the collector) for every window decoded.
  */
 let idle: Upstream | null = null;
+/** Decoders instantiated in this thread (tests: the pool must serve window after window with one). */
+let created = 0;
 
+/** This thread's idle decoder, reset, else a new one; null where this version has no frame interface. */
 async function take(): Promise<Upstream | null> {
   const pooled = idle;
   idle = null;
+  // One that cannot be reset is dropped whole (its handle may be gone: freeing it would call into libFLAC).
   if (pooled && reset(pooled)) return pooled;
-  pooled?.free();
   const d = (await (await loadDecodeFlac()).decoder()) as Partial<Upstream> & { free(): void };
+  created += 1;
   available = typeof d.decodeFrames === 'function';
   if (available) return d as Upstream;
   d.free();
@@ -113,32 +127,37 @@ export async function flacFrameDecoder(): Promise<FlacFrameDecoder | null> {
   const u = await take();
   if (!u) return null;
   let done = false;
-  /** libFLAC reported an error (or the call threw): its memory is not trusted again (a reset then corrupted it). */
+  /**
+   * libFLAC reported an error, or a call threw: dropped, never reset. Its wrapper frees the last output buffer
+   * after every call and keeps the pointer, so a call that writes no frame frees it twice (a reset then met a
+   * corrupted heap: "memory access out of bounds" on the next window).
+   */
   let tainted = false;
   return {
     async decode(frames) {
       if (done) throw new Error('Decoder already freed');
       if (frames.length === 0) return { channelData: [], samplesDecoded: 0, errors: 0 };
+      if (frames.some((f) => f.length > MAX_FRAME_BYTES)) throw new Error(`a FLAC frame over ${MAX_FRAME_BYTES} bytes`);
+      const before = tainted;
       tainted = true;
       const r = await u.decodeFrames(frames);
       const n = r.samplesDecoded;
       const errors = r.errors?.length ?? 0;
-      tainted = errors > 0;
+      tainted = before || errors > 0;
       return { channelData: r.channelData.map((c) => (c.length > n ? c.subarray(0, n) : c)), samplesDecoded: n, errors };
     },
-    free() {
+    free(reuse = true) {
       if (done) return;
       done = true;
-      // A tainted decoder is dropped, not freed: its instance and memory go to the garbage collector whole.
-      if (tainted) return;
+      // Dropped, not freed: its instance and memory go to the garbage collector whole.
+      if (tainted || !reuse) return;
       if (!idle && resettable(u)) idle = u;
       else u.free();
     },
   };
 }
 
-/** The idle decoder's WebAssembly memory in bytes, or null when none is idle (tests: resets must not grow it). */
-export function pooledFlacHeapBytes(): number | null {
-  const d = idle?._decoder as { _common?: { wasm?: { HEAP?: ArrayBuffer } } } | undefined;
-  return d?._common?.wasm?.HEAP?.byteLength ?? null;
+/** How many frame decoders this thread has instantiated (tests: a pooled one serves window after window). */
+export function flacFrameDecodersCreated(): number {
+  return created;
 }

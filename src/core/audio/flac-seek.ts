@@ -5,12 +5,14 @@
  * carries its frame or sample number, so the position is exact, and FLAC frames decode independently:
  * a window decoded from a seek point is bit-identical to the same window of a full decode.
  *
- * The decoder is fed a minimal stream: "fLaC", the STREAMINFO block (marked last), then the frames from
- * the seek point on.
+ * From the seek point on, the frames are split here (a frame ends where the header carrying the next number
+ * begins) and handed to libFLAC one by one (flac-frames.ts), only those a window needs. Where they cannot be
+ * split, audio-decode's streaming decoder takes over from the frame in hand, fed a minimal stream: "fLaC",
+ * the STREAMINFO block (marked last), then the frames.
  */
 import { crc8 } from '../kernel/checksums.js';
-import { SeekUnavailable, skipId3v2, type ByteReader } from './byte-reader.js';
-import { flacFrameDecoder, type FlacFrameDecoder } from './flac-frames.js';
+import { SeekUnavailable, concatBytes, skipId3v2, type ByteReader } from './byte-reader.js';
+import { MAX_FRAME_BYTES, flacFrameDecoder, type FlacFrameDecoder } from './flac-frames.js';
 import { FEED_BYTES, checkAborted, codecDecoder, downmix, feed, type Emit, type Seeker } from './seek.js';
 
 /** A parsed frame header. */
@@ -78,8 +80,6 @@ interface StreamInfo {
   sampleRate: number;
   minBlock: number;
   maxBlock: number;
-  /** The smallest and largest frame in bytes (0: not known). */
-  minFrame: number;
   maxFrame: number;
   total: number;
 }
@@ -120,7 +120,6 @@ async function readMetadata(
         sampleRate: ((s[10] as number) << 12) | ((s[11] as number) << 4) | ((s[12] as number) >> 4),
         minBlock: ((s[0] as number) << 8) | (s[1] as number),
         maxBlock: ((s[2] as number) << 8) | (s[3] as number),
-        minFrame: ((s[4] as number) << 16) | ((s[5] as number) << 8) | (s[6] as number),
         maxFrame: ((s[7] as number) << 16) | ((s[8] as number) << 8) | (s[9] as number),
         total,
       };
@@ -208,23 +207,37 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
     }
     return null;
   };
-  /** No frame is shorter than this (STREAMINFO's minimum when it gives one): the search for the next starts there. */
-  const shortest = Math.max(info.minFrame, 8);
 
   /**
-   * Decodes the frames from `frame` on until the one holding sample `to - 1`, split here (a frame ends where
-   * a header carrying the next number begins) and decoded by libFLAC, which checks each frame's CRC-16: a
-   * frame it reports, or a split it disagrees with, throws SeekUnavailable (the file is then decoded from its
-   * start, as audio-decode reads it). Returns the samples decoded.
+   * Whether `f`, with no frame header after it, is the stream's last frame: its samples end the stream
+   * (STREAMINFO's total, where known), else the file ends within a frame's length of it.
    */
-  const decodeFrames = async (dec: FlacFrameDecoder, frame: FlacFrame, to: number, emit: Emit, signal?: AbortSignal): Promise<number> => {
+  const isLast = (f: FlacFrame): boolean =>
+    info.total > 0 ? sampleOf(f) - origin + f.blockSize === info.total : reader.size - f.pos <= scanBytes;
+
+  /**
+   * Decodes the frames from `frame` on until the one holding sample `to - 1`, split here (a frame ends where a
+   * header carrying the next number begins) and decoded by libFLAC, which checks each frame's CRC-16. A frame
+   * libFLAC reports, or a count it disagrees with, throws SeekUnavailable (the file is then decoded from its
+   * start). Where no split can be made (no next header within a frame's length, a frame too long for the
+   * frame interface), it stops and hands the frame in hand back (`rest`): the caller streams from there.
+   * `reusable` is false once the decoder was given the file's tail (the last frame and whatever follows it).
+   */
+  const decodeFrames = async (
+    dec: FlacFrameDecoder,
+    frame: FlacFrame,
+    to: number,
+    emit: Emit,
+    signal?: AbortSignal,
+  ): Promise<{ decoded: number; rest: FlacFrame | null; reusable: boolean }> => {
     let base = frame.pos;
     let b = await reader.read(base, FEED_BYTES);
     let cur = 0;
     let f = frame;
-    let scan = shortest;
+    let scan = 2;
     let position = sampleOf(frame) - origin;
     let decoded = 0;
+    let reusable = true;
     let batch: Uint8Array[] = [];
     let batchSamples = 0;
     const flush = async (): Promise<void> => {
@@ -240,39 +253,40 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
       batch = [];
       batchSamples = 0;
     };
+    const add = (bytes: Uint8Array): boolean => {
+      if (bytes.length > MAX_FRAME_BYTES) return false;
+      batch.push(bytes);
+      batchSamples += f.blockSize;
+      return true;
+    };
     while (position + batchSamples < to) {
       checkAborted(signal);
       const g = nextFrame(b, base, f, scan);
       if (g) {
-        batch.push(b.subarray(cur, g.pos - base));
-        batchSamples += f.blockSize;
+        if (!add(b.subarray(cur, g.pos - base))) break;
         cur = g.pos - base;
-        scan = cur + shortest;
+        scan = cur + 2;
         f = g;
         continue;
       }
-      if (base + b.length >= reader.size) {
-        // The last frame: it runs to the end of the file.
-        batch.push(b.subarray(cur));
-        batchSamples += f.blockSize;
-        break;
+      if (base + b.length >= reader.size && isLast(f)) {
+        // The last frame: it runs to the end of the file (with any tag after it, which libFLAC leaves unread).
+        if (!add(b.subarray(cur))) break;
+        reusable = false;
+        await flush();
+        return { decoded, rest: null, reusable };
       }
-      if (b.length - cur > scanBytes)
-        throw new SeekUnavailable(`${reader.path}: no frame header follows the FLAC frame at byte ${base + cur}`);
+      if (b.length - cur > scanBytes || base + b.length >= reader.size) break;
       await flush();
-      const more = await reader.read(base + b.length, FEED_BYTES);
       const rest = b.length - cur;
-      const grown = new Uint8Array(rest + more.length);
-      grown.set(b.subarray(cur));
-      grown.set(more, rest);
-      // A header cut by the end of the buffer is looked at again.
-      scan = Math.max(shortest, rest - 16);
+      b = concatBytes([b.subarray(cur), await reader.read(base + b.length, FEED_BYTES)]);
       base += cur;
-      b = grown;
       cur = 0;
+      // A header cut by the end of the buffer is looked at again.
+      scan = Math.max(2, rest - 16);
     }
     await flush();
-    return decoded;
+    return { decoded, rest: position < to ? f : null, reusable };
   };
 
   /** The span through audio-decode's streaming decoder (where libFLAC's frame interface is not there). */
@@ -309,14 +323,17 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
     async decodeSpan(from: number, to: number, emit: Emit, signal?: AbortSignal): Promise<number> {
       const frame = from <= 0 ? first : await seek(from + origin);
       const frames = await flacFrameDecoder();
-      let decoded: number;
+      let decoded = 0;
+      let rest: FlacFrame | null = frame;
       if (frames) {
+        let reusable = false;
         try {
-          decoded = await decodeFrames(frames, frame, to, emit, signal);
+          ({ decoded, rest, reusable } = await decodeFrames(frames, frame, to, emit, signal));
         } finally {
-          frames.free();
+          frames.free(reusable);
         }
-      } else decoded = await decodeStreaming(frame, to, emit, signal);
+      }
+      if (rest) decoded += await decodeStreaming(rest, to, emit, signal);
       if (frame.pos !== first.pos && decoded === 0) throw new SeekUnavailable(`${reader.path}: no audio decoded after a seek`);
       return decoded;
     },
@@ -325,9 +342,5 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
 
 /** "fLaC" + the STREAMINFO block + the first bytes after the seek point, as one chunk. */
 function withHead(block: Uint8Array, chunk: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + block.length + chunk.length);
-  out.set([0x66, 0x4c, 0x61, 0x43]);
-  out.set(block, 4);
-  out.set(chunk, 4 + block.length);
-  return out;
+  return concatBytes([Uint8Array.of(0x66, 0x4c, 0x61, 0x43), block, chunk]);
 }

@@ -16,7 +16,7 @@
  * start at granule 0).
  */
 import { oggCrc } from '../kernel/checksums.js';
-import { SeekUnavailable, type ByteReader } from './byte-reader.js';
+import { SeekUnavailable, concatBytes, type ByteReader } from './byte-reader.js';
 import { FEED_BYTES, checkAborted, codecDecoder, feed, type Emit, type Seeker } from './seek.js';
 
 /** A page header. */
@@ -87,16 +87,6 @@ function dropContinuation(page: Uint8Array): Uint8Array | null {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Seconds decoded before a window, per codec (see the module comment). */
 const PREROLL_SECONDS: Record<'opus' | 'oga', number> = { opus: 1, oga: 0.1 };
 
@@ -133,7 +123,7 @@ export async function openOggSeeker(reader: ByteReader, codec: 'opus' | 'oga'): 
     packets += packetsEnding(b, 0);
   }
   if (sampleRate <= 0) return null;
-  const headBytes = concat(headerPages);
+  const headBytes = concatBytes(headerPages);
   // The first audio pages, up to the first that ends a packet (its granule calibrates the numbering).
   const leadPages: Uint8Array[] = [];
   let firstAudio: Page | null = null;
@@ -181,7 +171,7 @@ export async function openOggSeeker(reader: ByteReader, codec: 'opus' | 'oga'): 
   let produced = 0;
   try {
     produced += (await feed(calibration, headBytes)).length;
-    produced += (await feed(calibration, concat(leadPages))).length;
+    produced += (await feed(calibration, concatBytes(leadPages))).length;
     produced += (await feed(calibration, undefined)).length;
   } catch {
     return null;
@@ -255,7 +245,7 @@ export async function openOggSeeker(reader: ByteReader, codec: 'opus' | 'oga'): 
       let pendingBytes = 0;
       const flushPending = async (): Promise<void> => {
         if (pendingBytes === 0) return;
-        const chunk = concat(pending);
+        const chunk = concatBytes(pending);
         pending = [];
         pendingBytes = 0;
         take(await feed(dec, chunk));
