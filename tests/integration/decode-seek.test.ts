@@ -24,7 +24,7 @@ import { decodeSegments, type DecodedSegments } from '../../src/core/audio/decod
 import { flacFrameDecodersCreated } from '../../src/core/audio/flac-frames.js';
 import { flacFrameHeader, openFlacSeeker } from '../../src/core/audio/flac-seek.js';
 import { openByteReader } from '../../src/core/audio/byte-reader.js';
-import { oggCrc } from '../../src/core/kernel/checksums.js';
+import { crc8, oggCrc } from '../../src/core/kernel/checksums.js';
 import { fullGrid, planSegments, type SegmentSpec } from '../../src/core/audio/segments.js';
 import { ensureRealCorpus, requireFfmpeg, type CorpusFile } from '../support/real-corpus.js';
 
@@ -276,6 +276,95 @@ function withSeekTable(src: Buffer, every: number): Buffer {
   return Buffer.concat([head, table, src.subarray(streamInfoEnd)]);
 }
 
+/**
+ * Decodes [from, to) of a native FLAC file through its seeker and checks what the frame path promises: runs that
+ * follow each other from a frame at or before `from` to the end of the frame holding `to - 1`, no further (the
+ * streaming decoder, fed 256 KiB at a time, would run on past it).
+ */
+async function checkFlacSpan(path: string, from: number, to: number): Promise<void> {
+  const reader = await openByteReader(path);
+  try {
+    const seeker = await openFlacSeeker(reader);
+    if (!seeker) throw new Error(`${path}: not seekable`);
+    const runs: [number, number][] = [];
+    const decoded = await seeker.decodeSpan(from, to, (start, mono) => runs.push([start, mono.length]));
+    const [start] = runs[0] as [number, number];
+    const [lastStart, lastLength] = runs.at(-1) as [number, number];
+    runs.slice(1).forEach(([s], i) => expect(s).toBe((runs[i] as [number, number])[0] + (runs[i] as [number, number])[1]));
+    expect(start).toBeLessThanOrEqual(from);
+    expect(lastStart + lastLength).toBeGreaterThanOrEqual(to);
+    expect(lastStart + lastLength - to).toBeLessThan(readFileSync(path).readUInt16BE(8 + 2)); // a block (STREAMINFO's)
+    expect(decoded).toBe(lastStart + lastLength - start);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** FLAC's "UTF-8" coding of a frame or sample number (up to 36 bits). */
+function flacNumber(v: number): number[] {
+  if (v < 0x80) return [v];
+  const extra = v < 0x800 ? 1 : v < 0x10000 ? 2 : v < 0x200000 ? 3 : v < 0x4000000 ? 4 : v < 0x80000000 ? 5 : 6;
+  const lead = extra === 6 ? 0xfe : (0xff00 >> (extra + 1)) & 0xff;
+  const out = [lead | Math.floor(v / 2 ** (6 * extra))];
+  for (let i = extra - 1; i >= 0; i--) out.push(0x80 | (Math.floor(v / 2 ** (6 * i)) & 0x3f));
+  return out;
+}
+
+/** FLAC's frame CRC-16 (polynomial 0x8005) over `b`. */
+function flacCrc16(b: Uint8Array): number {
+  let c = 0;
+  for (const x of b) {
+    c ^= x << 8;
+    for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x8005) & 0xffff : (c << 1) & 0xffff;
+  }
+  return c;
+}
+
+/**
+ * Rewrites a fixed-blocking native FLAC file as variable blocking: every frame header carries its first
+ * sample's number instead of its frame number (as flake and some other encoders write them), with the
+ * header's CRC-8 and the frame's CRC-16 made again. The frames are found by walking their headers.
+ */
+function withVariableBlocking(src: Buffer): Buffer {
+  let at = 4;
+  for (;;) {
+    const last = ((src[at] as number) & 0x80) !== 0;
+    at += 4 + src.readUIntBE(at + 1, 3);
+    if (last) break;
+  }
+  const starts: { pos: number; number: number; blockSize: number }[] = [];
+  for (let p = at; p + 16 < src.length; p++) {
+    const f = src[p] === 0xff ? flacFrameHeader(src, p) : null;
+    if (f && !f.variable && f.number === starts.length) starts.push({ pos: p, number: f.number, blockSize: f.blockSize });
+  }
+  const frames: Buffer[] = [src.subarray(0, at)];
+  let sample = 0;
+  starts.forEach((f, i) => {
+    const end = starts[i + 1]?.pos ?? src.length;
+    const frame = src.subarray(f.pos, end);
+    const numberEnd = 5 + flacNumber(f.number).length - 1;
+    let headerEnd = numberEnd;
+    const bs = (frame[2] as number) >> 4;
+    const sr = (frame[2] as number) & 15;
+    headerEnd += bs === 6 ? 1 : bs === 7 ? 2 : 0;
+    headerEnd += sr === 12 ? 1 : sr === 13 || sr === 14 ? 2 : 0;
+    const head = Buffer.from([
+      0xff,
+      0xf9,
+      frame[2] as number,
+      frame[3] as number,
+      ...flacNumber(sample),
+      ...frame.subarray(numberEnd, headerEnd),
+    ]);
+    const body = Buffer.concat([head, Buffer.from([crc8(head, 0, head.length)]), frame.subarray(headerEnd + 1, frame.length - 2)]);
+    const crc = Buffer.alloc(2);
+    crc.writeUInt16BE(flacCrc16(body));
+    frames.push(body, crc);
+    sample += f.blockSize;
+  });
+  return Buffer.concat(frames);
+}
+
 describe('decoding windows by seeking, in files that take the awkward paths', () => {
   it('Ogg Opus whose packets run across pages, some pages ending no packet', async () => {
     const f = corpusFile('opus');
@@ -338,24 +427,7 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
     const duration = f.reference.duration;
     // A span: the frames from the seek point through the one holding its last sample, and no more (no 256 KiB
     // chunk decoded past its end), in runs that follow each other.
-    const reader = await openByteReader(f.path);
-    try {
-      const seeker = await openFlacSeeker(reader);
-      if (!seeker) throw new Error('not seekable');
-      const from = 60 * 44100 + 123;
-      const to = from + SECONDS * 44100;
-      const runs: [number, number][] = [];
-      const decoded = await seeker.decodeSpan(from, to, (start, mono) => runs.push([start, mono.length]));
-      const [start] = runs[0] as [number, number];
-      const [lastStart, lastLength] = runs.at(-1) as [number, number];
-      runs.slice(1).forEach(([s], i) => expect(s).toBe((runs[i] as [number, number])[0] + (runs[i] as [number, number])[1]));
-      expect(start).toBeLessThanOrEqual(from);
-      expect(lastStart + lastLength).toBeGreaterThanOrEqual(to);
-      expect(lastStart + lastLength - to).toBeLessThan(4096); // this file's block size
-      expect(decoded).toBe(lastStart + lastLength - start);
-    } finally {
-      await reader.close();
-    }
+    await checkFlacSpan(f.path, 60 * 44100 + 123, 70 * 44100 + 123);
     // A window ending in the file's last frame, in the file as it is and with an ID3v1 tag after the audio.
     const tail = [{ index: 1000, start: duration - SECONDS }];
     const plain = await both(f.path, tail, duration);
@@ -370,6 +442,32 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
     const tagged = await decodeSegments(path, tail, { targetRate: RATE, segmentSeconds: SECONDS, duration });
     expect(tagged.method).toBe('seek');
     expect(maxDiff(plain.full, tagged)).toBe(0);
+  }, 60_000);
+
+  it('FLAC with variable blocking (headers carrying sample numbers): seeks and splits frames by them, exactly', async () => {
+    const f = corpusFile('flac-cover');
+    const path = join(dir, 'variable.flac');
+    writeFileSync(path, withVariableBlocking(readFileSync(f.path)));
+    const bytes = readFileSync(path);
+    // The second frame's header now says "variable blocking, first sample <block size>".
+    const block = bytes.readUInt16BE(8 + 2);
+    let second = false;
+    for (let p = 0; p + 16 < bytes.length && !second; p++) {
+      const h = bytes[p] === 0xff ? flacFrameHeader(bytes, p) : null;
+      second = h !== null && h.variable && h.number === block;
+    }
+    expect(second).toBe(true);
+    const { full, seeked } = await both(path, spreadWindows(f.reference.duration), f.reference.duration);
+    expect(seeked.method).toBe('seek');
+    expect(maxDiff(full, seeked)).toBe(0);
+    // The same samples as the fixed-blocking original.
+    const original = await decodeSegments(f.path, spreadWindows(f.reference.duration), {
+      targetRate: RATE,
+      segmentSeconds: SECONDS,
+      duration: f.reference.duration,
+    });
+    expect(maxDiff(original, seeked)).toBe(0);
+    await checkFlacSpan(path, 60 * 44100 + 123, 70 * 44100 + 123);
   }, 60_000);
 
   it('FLAC with a damaged frame inside a window: libFLAC reports it and the file is decoded from its start instead', async () => {
