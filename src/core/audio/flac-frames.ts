@@ -4,7 +4,9 @@
  * parses its first chunk twice; that was a quarter of the CPU of decoding a FLAC window (the benchmark
  * library's 16-bit FLAC: ~48 ms of CPU per 10 s window). The seeker already parses frame headers (it seeks
  * by them), so it splits the frames itself and hands them to libFLAC through @wasm-audio-decoders/flac's
- * `decodeFrames`, which libFLAC checks (CRC-16 included) as it decodes.
+ * `decodeFrames`, which libFLAC checks (CRC-16 included) as it decodes. Measured (the benchmark library's quick
+ * windows at 48 kHz, CPU of a process doing only that): 48.6 -> 23.8 ms per 16-bit window and 85.3 -> 46.7 ms
+ * per 24-bit/96 kHz one, with the pooled decoder below (26.0 and 59.0 with a new decoder per window).
  */
 
 /** The decoded samples of some frames, and how many of those frames libFLAC reported an error for. */

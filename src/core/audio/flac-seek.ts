@@ -289,7 +289,10 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
     return { decoded, rest: position < to ? f : null, reusable };
   };
 
-  /** The span through audio-decode's streaming decoder (where libFLAC's frame interface is not there). */
+  /**
+   * The span from `frame` on through audio-decode's streaming decoder: where libFLAC's frame interface is not
+   * there, or from the frame decodeFrames could not split off (its `rest`).
+   */
   const decodeStreaming = async (frame: FlacFrame, to: number, emit: Emit, signal?: AbortSignal): Promise<number> => {
     const fromStart = frame.pos === first.pos;
     let position = sampleOf(frame) - origin;
