@@ -300,6 +300,16 @@ async function checkFlacSpan(path: string, from: number, to: number): Promise<vo
   }
 }
 
+/** The byte offset of the first frame of a fixed-blocking FLAC file that starts at or after `sample`, or -1. */
+function flacFrameAt(bytes: Uint8Array, sample: number): number {
+  const blockSize = (bytes[10] as number) * 256 + (bytes[11] as number); // STREAMINFO's minimum block size
+  for (let p = 0; p + 16 < bytes.length; p++) {
+    const h = bytes[p] === 0xff ? flacFrameHeader(bytes, p) : null;
+    if (h && !h.variable && h.number * blockSize >= sample) return p;
+  }
+  return -1;
+}
+
 /** FLAC's "UTF-8" coding of a frame or sample number (up to 36 bits). */
 function flacNumber(v: number): number[] {
   if (v < 0x80) return [v];
@@ -474,12 +484,7 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
     const f = corpusFile('flac-cover');
     const bytes = Buffer.from(readFileSync(f.path));
     // Damage the middle of the frame that holds second 100 (frames found by their headers, as the seeker does).
-    const blockSize = bytes.readUInt16BE(8 + 2);
-    let frame = -1;
-    for (let p = 0; p + 16 < bytes.length && frame < 0; p++) {
-      const h = bytes[p] === 0xff ? flacFrameHeader(bytes, p) : null;
-      if (h && !h.variable && h.number * blockSize >= 100 * 44100) frame = p;
-    }
+    const frame = flacFrameAt(bytes, 100 * 44100);
     expect(frame).toBeGreaterThan(0);
     for (let i = 200; i < 260; i++) bytes[frame + i] = (bytes[frame + i] as number) ^ 0x5a;
     const path = join(dir, 'damaged.flac');
@@ -515,12 +520,7 @@ describe('decoding windows by seeking, in files that take the awkward paths', ()
       { targetRate: RATE, segmentSeconds: SECONDS, duration: f.reference.duration, seek: false },
     );
     // The header of the frame that holds second 100 loses its CRC-8: no split can be made there.
-    const blockSize = bytes.readUInt16BE(8 + 2);
-    let frame = -1;
-    for (let p = 0; p + 16 < bytes.length && frame < 0; p++) {
-      const h = bytes[p] === 0xff ? flacFrameHeader(bytes, p) : null;
-      if (h && !h.variable && h.number * blockSize >= 100 * 44100) frame = p;
-    }
+    const frame = flacFrameAt(bytes, 100 * 44100);
     bytes[frame + 4] = (bytes[frame + 4] as number) ^ 0xff;
     expect(flacFrameHeader(bytes, frame)).toBeNull();
     const path = join(dir, 'damaged-header.flac');

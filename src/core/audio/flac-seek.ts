@@ -235,9 +235,8 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
     let cur = 0;
     let f = frame;
     let scan = 2;
-    let position = sampleOf(frame) - origin;
-    let decoded = 0;
-    let reusable = true;
+    const start = sampleOf(frame) - origin;
+    let position = start;
     let batch: Uint8Array[] = [];
     let batchSamples = 0;
     const flush = async (): Promise<void> => {
@@ -249,7 +248,6 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
         );
       emit(position, downmix(r.channelData));
       position += batchSamples;
-      decoded += batchSamples;
       batch = [];
       batchSamples = 0;
     };
@@ -272,9 +270,8 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
       if (base + b.length >= reader.size && isLast(f)) {
         // The last frame: it runs to the end of the file (with any tag after it, which libFLAC leaves unread).
         if (!add(b.subarray(cur))) break;
-        reusable = false;
         await flush();
-        return { decoded, rest: null, reusable };
+        return { decoded: position - start, rest: null, reusable: false };
       }
       if (b.length - cur > scanBytes || base + b.length >= reader.size) break;
       await flush();
@@ -286,7 +283,7 @@ export async function openFlacSeeker(reader: ByteReader): Promise<Seeker | null>
       scan = Math.max(2, rest - 16);
     }
     await flush();
-    return { decoded, rest: position < to ? f : null, reusable };
+    return { decoded: position - start, rest: position < to ? f : null, reusable: true };
   };
 
   /**
